@@ -1,0 +1,234 @@
+"""`BaseMAEEmbedder`: what the three embedders share (fit, transform, score, caching, tags)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from skorch.history import History
+
+from ._panel import Panel, to_panel
+from ._training import make_pretrainer, pretrain
+
+# Parameters that change neither the learned weights nor the pretraining cache key.
+_NOT_LEARNED = ("layer", "pooling", "inference_batch_size", "device", "memory", "verbose")
+
+
+class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of the masked-autoencoder embedders.
+
+    A subclass sets ``_module`` (the torch network class) and implements
+    ``_module_kwargs(panel)``, ``_tokenize(panel)``, ``_embed_kwargs()`` and the
+    ``_n_features_out`` property. Fitting normalises each channel, tokenises the panel
+    once and pretrains the network through `pretrain` (cached by ``memory``);
+    transforming tokenises in batches and calls the network's ``embed`` without
+    gradients. Parameters in ``_NOT_LEARNED`` (``layer``, ``pooling``, ...) can be
+    changed after ``fit`` without refitting.
+    """
+
+    _module: type[torch.nn.Module]
+
+    _parameter_constraints: dict = {
+        "scaling": [StrOptions({"standard", "minmax"}), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    # ---- subclass interface -------------------------------------------------------
+
+    def _module_kwargs(self, panel: Panel) -> dict:
+        """Constructor arguments of ``self._module`` for a training panel."""
+        raise NotImplementedError
+
+    def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:
+        """The batch dict (arrays with one row per series) for a scaled panel."""
+        raise NotImplementedError
+
+    def _embed_kwargs(self) -> dict:
+        """Keyword arguments of the network's ``embed`` besides the batch."""
+        raise NotImplementedError
+
+    def _check_transform_params(self) -> None:
+        """Validate transform-only parameters against the fitted network (e.g. ``layer``)."""
+
+    # ---- estimator API ------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Pretrain the masked autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_channels, n_timepoints) or (n_series, n_timepoints), \
+                DataFrame or list of series
+            Training series; NaN marks unobserved values. See :func:`sklearn_msae.to_panel`
+            for every accepted format.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted embedder.
+        """
+        panel = self._validate_input(X, reset=True)
+        self.n_channels_ = panel.n_channels
+        self.n_timepoints_ = panel.n_timepoints
+        self.channel_center_, self.channel_scale_ = _fit_scaling(panel, self.scaling)
+        self._check_transform_params()
+        batch = self._tokenize(self._scale(panel))
+        module_kwargs = self._module_kwargs(panel)
+        train_kwargs = {
+            "max_epochs": self.max_epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "warmup_fraction": self.warmup_fraction,
+            "gradient_clip": self.gradient_clip,
+            "patience": self.patience,
+            "validation_fraction": self.validation_fraction,
+        }
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=["device", "verbose"])
+        state, history = cached_pretrain(
+            self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose
+        )
+        net = make_pretrainer(
+            self._module, module_kwargs, n_samples=panel.n_series, device=self.device, verbose=0, seed=seed,
+            **train_kwargs,
+        ).initialize()
+        net.module_.load_state_dict(state)
+        net.module_.eval()
+        net.history_ = History(history)
+        self.net_ = net
+        return self
+
+    def transform(self, X):
+        """Embed every series of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``, with the same number of channels.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_series, n_features_out), float32
+        """
+        check_is_fitted(self)
+        self._check_transform_params()
+        panel = self._validate_input(X, reset=False)
+        module = self.net_.module_.eval()
+        with torch.no_grad():
+            parts = [module.embed(**batch, **self._embed_kwargs()).cpu() for _, batch in self._batches(panel)]
+        return torch.cat(parts).float().numpy()
+
+    def score(self, X, y=None):
+        """Negative masked-reconstruction MSE of ``X`` (higher is better).
+
+        The masks are drawn from a fixed seed, so the score of a fitted embedder on the
+        same data is deterministic and comparable across candidates of a grid search.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        panel = self._validate_input(X, reset=False)
+        module = self.net_.module_.eval()
+        device = torch.device(self.net_.device)
+        total = 0.0
+        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(0)
+            for n_series, batch in self._batches(panel):
+                loss, _pred, _mask = module(**batch)
+                total += float(loss) * n_series
+        return -total / panel.n_series
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        # embeddings are float32 whatever the input dtype
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def _validate_input(self, X, *, reset: bool) -> Panel:
+        if _is_tabular(X):
+            # 2-D input follows scikit-learn's tabular contract: one column per time
+            # point, so the column count and names must match those seen in fit.
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        return to_panel(X, n_channels=None if reset else self.n_channels_)
+
+    def _scale(self, panel: Panel) -> Panel:
+        if self.scaling is None:
+            return panel
+        values = (panel.values - self.channel_center_[:, None]) / self.channel_scale_[:, None]  # (n, C, T)
+        return Panel(values.astype(np.float32, copy=False), panel.observed, panel.times, panel.lengths)
+
+    def _batches(self, panel: Panel):
+        """Yield ``(n_series, batch)``: a scaled, tokenised batch dict on the net's device.
+
+        Scaling and tokenising per batch keeps memory bounded by ``inference_batch_size``.
+        """
+        for start in range(0, panel.n_series, self.inference_batch_size):
+            chunk = panel[start : start + self.inference_batch_size]
+            batch = self._tokenize(self._scale(chunk))
+            yield chunk.n_series, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
+
+
+def _is_tabular(X) -> bool:
+    if isinstance(X, pd.DataFrame):
+        return not isinstance(X.index, pd.MultiIndex)
+    return not isinstance(X, (list, tuple)) and np.ndim(X) == 2
+
+
+def _fit_scaling(panel: Panel, scaling: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel centre and scale over observed values (NaN-aware).
+
+    ``"standard"``: mean and standard deviation. ``"minmax"``: maps each channel's
+    training range to [-1, 1] (HiMAE's tanh head). A constant channel gets scale 1.
+    """
+    n_channels = panel.n_channels
+    if scaling is None:
+        return np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32)
+    per_channel = np.moveaxis(panel.values, 1, 0).reshape(n_channels, -1)  # (C, n*T)
+    never_observed = ~panel.observed.any(axis=(0, 2))
+    if never_observed.any():
+        raise ValueError(
+            f"channel(s) {np.flatnonzero(never_observed).tolist()} of X have no observed value in the "
+            "whole training set; drop them or fill them before fitting"
+        )
+    if scaling == "standard":
+        center, scale = np.nanmean(per_channel, axis=1), np.nanstd(per_channel, axis=1)
+    else:
+        low, high = np.nanmin(per_channel, axis=1), np.nanmax(per_channel, axis=1)
+        center, scale = (high + low) / 2, (high - low) / 2
+    scale = np.where(scale > 0, scale, 1.0)
+    return center.astype(np.float32), scale.astype(np.float32)

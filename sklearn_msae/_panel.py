@@ -1,0 +1,267 @@
+"""The one front door for every input format: ``to_panel`` turns user input into a `Panel`.
+
+Accepted inputs
+---------------
+- numpy (or array-like) 3-D ``(n_series, n_channels, n_timepoints)``;
+- numpy 2-D ``(n_series, n_timepoints)``: univariate series (scikit-learn's tabular
+  layout, one column per time point);
+- a pandas ``DataFrame`` with a two-level ``MultiIndex`` ``(instance, time)`` and one
+  column per channel (sktime's ``pd-multiindex``); the time level may be int, float,
+  datetime (tz-naive or one tz) or timedelta;
+- a flat pandas ``DataFrame`` ``(n_series, n_timepoints)``, like 2-D numpy;
+- a list of series of possibly unequal length: 1-D arrays ``(T_i,)``, 2-D arrays
+  ``(n_channels, T_i)`` (channels first, like 3-D numpy), ``pandas.Series`` or
+  ``DataFrame`` ``(T_i, n_channels)`` whose index holds the time stamps.
+
+NaN marks an unobserved value. Series of unequal length are padded at the end with
+unobserved values. Time stamps are float64 seconds for datetime/timedelta indices
+(relative to each series' first stamp), the raw numbers for numeric indices and the
+integer positions ``0..T-1`` for numpy input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+class InvalidDTypeError(TypeError, ValueError):
+    """Input whose dtype is not numeric (a ``TypeError`` and a ``ValueError``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """A batch of multivariate series on a padded grid.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_series, n_channels, n_timepoints), float32
+        The data; NaN where a value is unobserved (missing or padding).
+    observed : ndarray of shape (n_series, n_channels, n_timepoints), bool
+        ``~isnan(values)``.
+    times : ndarray of shape (n_series, n_timepoints), float64
+        Time stamp of every step; NaN after each series' length.
+    lengths : ndarray of shape (n_series,), int64
+        Number of time steps of each series before the end padding.
+    """
+
+    values: np.ndarray
+    observed: np.ndarray
+    times: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def n_series(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_channels(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def n_timepoints(self) -> int:
+        return self.values.shape[2]
+
+    def __len__(self) -> int:
+        return self.n_series
+
+    def __getitem__(self, index) -> Panel:
+        """The series selected by ``index`` (a slice or an integer array)."""
+        return Panel(self.values[index], self.observed[index], self.times[index], self.lengths[index])
+
+
+def to_panel(X, *, n_channels: int | None = None) -> Panel:
+    """Validate ``X`` in any accepted format and return it as a `Panel`.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame or list of series
+        See the module docstring for the accepted formats.
+    n_channels : int, default=None
+        When given (at transform time), the number of channels ``X`` must have.
+
+    Returns
+    -------
+    Panel
+
+    Raises
+    ------
+    ValueError
+        Wrong number of dimensions, empty input, inf, a series without any observed
+        value, unsorted or duplicate time stamps, or a channel count that differs from
+        ``n_channels``.
+    TypeError
+        Non-numeric data (object holding non-numbers, strings, complex numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_msae._panel import to_panel
+    >>> panel = to_panel(np.array([[1.0, np.nan, 3.0]]))
+    >>> panel.values.shape, panel.observed.sum(), panel.lengths
+    ((1, 1, 3), np.int64(2), array([3]))
+    """
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
+        panel = _from_multiindex(X)
+    elif isinstance(X, (list, tuple)):
+        panel = _from_list(X)
+    else:
+        panel = _from_array(X)
+    _check_panel(panel, n_channels)
+    return panel
+
+
+def _from_array(X) -> Panel:
+    array = X.to_numpy() if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)
+    if array.ndim == 2:
+        array = array[:, None, :]  # (n, T) -> (n, 1, T): univariate
+    elif array.ndim != 3:
+        raise ValueError(
+            "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
+            f"got an array of shape {array.shape}. Reshape a single series with X.reshape(1, -1)."
+        )
+    values = _as_float32(array, "X")
+    n_series, _, n_timepoints = values.shape
+    times = np.broadcast_to(np.arange(n_timepoints, dtype=np.float64), (n_series, n_timepoints))
+    lengths = np.full(n_series, n_timepoints, dtype=np.int64)
+    return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def _from_multiindex(frame: pd.DataFrame) -> Panel:
+    if frame.index.nlevels != 2:
+        raise ValueError(
+            "a MultiIndex DataFrame must have exactly two index levels (instance, time); "
+            f"got {frame.index.nlevels} levels {list(frame.index.names)}"
+        )
+    codes, _ = pd.factorize(frame.index.get_level_values(0), sort=False)
+    order = np.argsort(codes, kind="stable")  # group rows by instance, keep time order
+    codes = codes[order]
+    rows = _as_float32(frame.to_numpy(), "X")[order]  # (rows, C)
+    lengths = np.bincount(codes).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    time_level = frame.index.get_level_values(1)[order]
+    seconds = _index_to_seconds(time_level, "the time level of the MultiIndex", starts[codes])
+    position = np.arange(len(codes)) - starts[codes]
+    _check_increasing(seconds, codes)
+
+    n_series, n_timepoints, n_channels = len(lengths), int(lengths.max(initial=0)), rows.shape[1]
+    values = np.full((n_series, n_timepoints, n_channels), np.nan, dtype=np.float32)
+    values[codes, position] = rows
+    times = np.full((n_series, n_timepoints), np.nan)
+    times[codes, position] = seconds
+    values = np.ascontiguousarray(values.transpose(0, 2, 1))  # (n, T, C) -> (n, C, T)
+    return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def _from_list(series: list | tuple) -> Panel:
+    if len(series) == 0:
+        raise ValueError("X is an empty list: it must hold at least one series")
+    blocks, stamps = [], []
+    for i, item in enumerate(series):
+        what = f"series {i} of X"
+        if isinstance(item, (pd.DataFrame, pd.Series)):
+            frame = item.to_frame() if isinstance(item, pd.Series) else item
+            blocks.append(_as_float32(frame.to_numpy(), what).T)  # (T_i, C) -> (C, T_i)
+            stamps.append(_index_to_seconds(frame.index, f"the index of {what}", np.zeros(len(frame), np.int64)))
+        else:
+            array = np.asarray(item)
+            if array.ndim not in (1, 2):
+                raise ValueError(
+                    f"{what} must be 1-D (n_timepoints,) or 2-D (n_channels, n_timepoints); "
+                    f"got shape {array.shape}"
+                )
+            blocks.append(_as_float32(np.atleast_2d(array), what))
+            stamps.append(np.arange(array.shape[-1], dtype=np.float64))
+    channel_counts = {block.shape[0] for block in blocks}
+    if len(channel_counts) > 1:
+        raise ValueError(f"all series of X must have the same number of channels; got {sorted(channel_counts)}")
+    lengths = np.array([block.shape[1] for block in blocks], dtype=np.int64)
+    codes = np.repeat(np.arange(len(blocks)), lengths)
+    _check_increasing(np.concatenate(stamps), codes)
+
+    n_timepoints = int(lengths.max())
+    values = np.full((len(blocks), channel_counts.pop(), n_timepoints), np.nan, dtype=np.float32)
+    times = np.full((len(blocks), n_timepoints), np.nan)
+    for i, (block, stamp) in enumerate(zip(blocks, stamps)):  # one copy per series, no per-value work
+        values[i, :, : block.shape[1]] = block
+        times[i, : len(stamp)] = stamp
+    return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
+    """Numeric ``array`` as float32 (no copy when it already is); NaN kept, inf refused."""
+    kind = array.dtype.kind
+    if kind in "USa" or kind == "O" and array.size and isinstance(array.flat[0], (str, bytes)):
+        raise InvalidDTypeError(f"{what} holds strings (dtype {array.dtype}); sklearn-msae needs numbers")
+    if kind == "c":
+        raise InvalidDTypeError(f"{what} has complex dtype {array.dtype}; pass real and imaginary parts as channels")
+    if kind in "mM":
+        raise InvalidDTypeError(f"{what} has dtype {array.dtype}; time stamps belong in the index, not in the values")
+    if kind == "O":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidDTypeError(f"{what} has dtype object with a value that is not a number: {exc}") from exc
+    with np.errstate(over="ignore"):
+        values = np.asarray(array, dtype=np.float32)
+    if np.isinf(values).any():
+        raise ValueError(
+            f"{what} contains inf or values beyond the float32 range; mark missing values with NaN instead"
+        )
+    return values
+
+
+def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.ndarray:
+    """Time stamps as float64: the numbers of a numeric index, seconds of a timedelta index.
+
+    Datetime stamps become seconds since their series' first stamp (``first_row[i]`` is
+    the row of that stamp), subtracted in int64 nanoseconds: epoch seconds in float
+    would lose sub-microsecond precision and make useless rotary positions.
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        nanoseconds = index.as_unit("ns").asi8
+        return (nanoseconds - nanoseconds[first_row]) / 1e9
+    if isinstance(index, pd.TimedeltaIndex):
+        return index.as_unit("ns").asi8 / 1e9
+    if index.dtype.kind in "iuf":
+        return index.to_numpy(dtype=np.float64)
+    if index.dtype.kind == "O" and len(index) and all(isinstance(t, pd.Timestamp) for t in index[:2]):
+        raise ValueError(
+            f"{what} mixes time zones (or tz-aware and naive stamps); convert it to one zone, "
+            "e.g. with pd.to_datetime(..., utc=True)"
+        )
+    raise InvalidDTypeError(f"{what} must hold numbers, datetimes or timedeltas; got dtype {index.dtype}")
+
+
+def _check_increasing(seconds: np.ndarray, codes: np.ndarray) -> None:
+    """Time stamps must be finite and strictly increasing inside each series."""
+    if not np.isfinite(seconds).all():
+        raise ValueError("time stamps must be finite (no NaN or inf in the time index)")
+    same_series = codes[1:] == codes[:-1]
+    bad = same_series & (np.diff(seconds) <= 0)
+    if bad.any():
+        series = codes[1:][bad][0]
+        raise ValueError(
+            f"time stamps of series {series} are duplicated or not sorted; "
+            "sort each series by time and drop duplicate stamps"
+        )
+
+
+def _check_panel(panel: Panel, n_channels: int | None) -> None:
+    n_series, n_channels_x, n_timepoints = panel.values.shape
+    if n_series == 0 or n_channels_x == 0 or n_timepoints == 0:
+        raise ValueError(
+            f"X is empty: {n_series} series, {n_channels_x} channels, {n_timepoints} time points; "
+            "at least one of each is required"
+        )
+    if n_channels is not None and n_channels_x != n_channels:
+        raise ValueError(f"X has {n_channels_x} channels, but the estimator was fitted with {n_channels} channels")
+    unobserved = ~panel.observed.any(axis=(1, 2))
+    if unobserved.any():
+        empty = np.flatnonzero(unobserved)
+        raise ValueError(
+            f"{len(empty)} series of X have no observed value (all NaN), e.g. series {empty[:5].tolist()}; "
+            "drop them before calling the estimator"
+        )

@@ -1,0 +1,251 @@
+"""`HiMAEEmbedder`: per-resolution embeddings from a convolutional U-Net masked autoencoder."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseMAEEmbedder
+from ._panel import Panel
+from .nn.himae import SIZES, HiMAE
+
+_POOLING_WIDTH = {"mean": 1, "meanmax": 2}
+
+
+class HiMAEEmbedder(BaseMAEEmbedder):
+    """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
+
+    A 1-D convolutional U-Net is pretrained to reconstruct randomly hidden patches of
+    each series (Lee et al., "HiMAE", ICLR 2026). Its encoder halves the time axis at
+    every level; the activation of level ``k``, pooled over time, is the *resolution
+    embedding* of scale ``2**k`` samples. ``layer`` picks the level, so a grid search
+    over ``layer`` (with ``memory`` set) finds the temporal scale that carries a task's
+    signal while pretraining once per fold.
+
+    Series of any length are accepted: each is padded at the end with unobserved zeros
+    to a multiple of ``patch_size`` and at least ``2 ** (n_levels + 1)`` samples (so the
+    bottleneck keeps two positions); pooling ignores the padding. NaN values are
+    zero-filled for the network and excluded from the reconstruction loss.
+
+    Parameters
+    ----------
+    layer : int or "all", default=-1
+        Encoder level whose activation is embedded: ``1`` (finest) to ``n_levels``
+        (bottleneck); negative values count from the bottleneck (``-1``). ``"all"``
+        concatenates every level. Transform-only: changing it needs no refit.
+    pooling : {"mean", "meanmax", "flatten"}, default="mean"
+        Pooling over time of the chosen level(s): mean, mean and max concatenated, or
+        no pooling (needs series of the fitted length). Transform-only.
+    size : {"tiny", "small", "base"}, default="small"
+        Encoder widths preset: tiny (8, 16, 32, 64), small (16, 32, 64, 128; 309,889
+        parameters for one channel), base (16, ..., 256; the paper's 1.2M network).
+    channels : tuple of int, default=None
+        Explicit encoder widths (one per level); overrides ``size``.
+    kernel_size : int, default=5
+        Odd convolution kernel size.
+    patch_size : int, default=5
+        Samples per masking patch.
+    mask_ratio : float, default=0.8
+        Fraction of patches hidden during pretraining.
+    masking : {"random", "block"}, default="random"
+        Hide uniformly drawn patches, or one contiguous block of patches.
+    scaling : {"minmax", "standard"} or None, default="minmax"
+        Per-channel normalisation learned in ``fit`` on observed values: the training
+        range mapped to [-1, 1] (the range of the network's tanh output), z-score, or
+        none.
+    max_epochs : int, default=100
+        Pretraining epochs.
+    batch_size : int, default=32
+        Pretraining batch size.
+    lr : float, default=1e-3
+        Peak AdamW learning rate (linear warm-up, then cosine decay).
+    weight_decay : float, default=1e-3
+        AdamW weight decay.
+    warmup_fraction : float, default=0.1
+        Fraction of the training steps spent warming up the learning rate.
+    gradient_clip : float or None, default=1.0
+        Maximum gradient norm; None disables clipping.
+    patience : int or None, default=None
+        Early-stopping patience in epochs on the validation loss (or the training loss
+        when ``validation_fraction`` is 0); None trains ``max_epochs``.
+    validation_fraction : float, default=0.0
+        Fraction of the series held out to monitor the validation loss.
+    inference_batch_size : int, default=256
+        Series per batch in ``transform`` and ``score``.
+    device : str, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available.
+    memory : str, joblib.Memory or None, default=None
+        Cache of pretrained weights: a fit with the same data and the same
+        fit-relevant parameters (everything but ``layer``, ``pooling``,
+        ``inference_batch_size``, ``device``, ``memory`` and ``verbose``) loads the
+        weights instead of training again. Needs an int ``random_state``.
+    verbose : int, default=0
+        Show skorch's training log and a progress bar when positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of weight initialisation, masking and batch order; an int makes ``fit``
+        reproducible on CPU.
+
+    Attributes
+    ----------
+    net_ : MaskedPretrainer
+        The skorch net holding the pretrained network (``net_.module_``) and the
+        training history (``net_.history``).
+    n_channels_ : int
+        Number of channels seen in ``fit``.
+    n_timepoints_ : int
+        Length of the longest series seen in ``fit``.
+    channel_center_, channel_scale_ : ndarray of shape (n_channels_,)
+        Per-channel normalisation learned in ``fit``.
+    n_features_in_ : int
+        Number of columns seen in ``fit``; set only for 2-D input.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen in ``fit``; set only for a 2-D DataFrame with string columns.
+
+    See Also
+    --------
+    sklearn_msae.inspection.resolution_profile : probe every level at once.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_basic_motions
+    >>> from sklearn_msae import HiMAEEmbedder
+    >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+    >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X)
+    >>> embedder.transform(X).shape
+    (40, 64)
+    >>> embedder.set_params(layer=1, pooling="meanmax").transform(X).shape
+    (40, 16)
+    """
+
+    _module = HiMAE
+
+    _parameter_constraints: dict = {
+        **BaseMAEEmbedder._parameter_constraints,
+        "layer": [Integral, StrOptions({"all"})],
+        "pooling": [StrOptions({"mean", "meanmax", "flatten"})],
+        "size": [StrOptions(set(SIZES))],
+        "channels": ["array-like", None],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
+        "masking": [StrOptions({"random", "block"})],
+    }
+
+    def __init__(
+        self,
+        layer=-1,
+        pooling="mean",
+        *,
+        size="small",
+        channels=None,
+        kernel_size=5,
+        patch_size=5,
+        mask_ratio=0.8,
+        masking="random",
+        scaling="minmax",
+        max_epochs=100,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=1e-3,
+        warmup_fraction=0.1,
+        gradient_clip=1.0,
+        patience=None,
+        validation_fraction=0.0,
+        inference_batch_size=256,
+        device="auto",
+        memory=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.layer = layer
+        self.pooling = pooling
+        self.size = size
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.patch_size = patch_size
+        self.mask_ratio = mask_ratio
+        self.masking = masking
+        self.scaling = scaling
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.gradient_clip = gradient_clip
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.inference_batch_size = inference_batch_size
+        self.device = device
+        self.memory = memory
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @property
+    def n_levels(self) -> int:
+        """Number of encoder levels (valid ``layer`` values are 1..n_levels)."""
+        return len(self._widths())
+
+    def _widths(self) -> tuple[int, ...]:
+        widths = SIZES[self.size] if self.channels is None else tuple(int(w) for w in self.channels)
+        if not widths or min(widths) < 1:
+            raise ValueError(f"channels must be a non-empty sequence of positive widths; got {self.channels!r}")
+        return widths
+
+    def _levels(self) -> tuple[int, ...]:
+        """0-based encoder levels selected by ``layer``."""
+        n_levels = self.n_levels
+        if self.layer == "all":
+            return tuple(range(n_levels))
+        if not (1 <= self.layer <= n_levels or -n_levels <= self.layer <= -1):
+            raise ValueError(
+                f"layer={self.layer} is out of range: this network has {n_levels} levels, so layer must be "
+                f"in 1..{n_levels}, in -{n_levels}..-1 (counting from the bottleneck) or 'all'"
+            )
+        return (self.layer - 1 if self.layer > 0 else n_levels + self.layer,)
+
+    def _padded_length(self, n_timepoints: int) -> int:
+        length = max(n_timepoints, 2 ** (self.n_levels + 1))
+        return math.ceil(length / self.patch_size) * self.patch_size
+
+    def _check_transform_params(self) -> None:
+        self._levels()
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so that convolutions keep lengths aligned; got {self.kernel_size}")
+
+    def _module_kwargs(self, panel: Panel) -> dict:
+        return {
+            "in_channels": panel.n_channels,
+            "channels": self._widths(),
+            "kernel_size": self.kernel_size,
+            "patch_size": self.patch_size,
+            "mask_ratio": self.mask_ratio,
+            "masking": self.masking,
+        }
+
+    def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:
+        if self.pooling == "flatten" and hasattr(self, "n_timepoints_") and panel.n_timepoints != self.n_timepoints_:
+            raise ValueError(
+                f"pooling='flatten' needs series of the fitted length {self.n_timepoints_}; "
+                f"got {panel.n_timepoints} time points (use pooling='mean' for other lengths)"
+            )
+        pad = [(0, 0), (0, 0), (0, self._padded_length(panel.n_timepoints) - panel.n_timepoints)]
+        return {
+            "x": np.pad(np.nan_to_num(panel.values, nan=0.0), pad),  # (n, C, T_pad): unobserved -> 0
+            "observed": np.pad(panel.observed, pad),  # padding is unobserved
+            "lengths": panel.lengths,
+        }
+
+    def _embed_kwargs(self) -> dict:
+        return {"levels": self._levels(), "pooling": self.pooling}
+
+    @property
+    def _n_features_out(self) -> int:
+        n_timepoints = self.n_timepoints_  # AttributeError before fit, as the feature-names mixin expects
+        widths = self._widths()
+        if self.pooling != "flatten":
+            return _POOLING_WIDTH[self.pooling] * sum(widths[level] for level in self._levels())
+        length = self._padded_length(n_timepoints)
+        return sum(widths[level] * math.ceil(length / 2 ** (level + 1)) for level in self._levels())

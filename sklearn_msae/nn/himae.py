@@ -1,0 +1,173 @@
+"""HiMAE: a 1-D convolutional U-Net masked autoencoder (Lee et al., ICLR 2026).
+
+The encoder halves the time axis at every level; each level's activation, pooled over
+time, is a "resolution embedding". Pretraining hides patches of the input (set to 0,
+no mask token) and reconstructs them through skip-connected up-blocks.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .masking import PATCH_MASKS
+
+SIZES = {
+    "tiny": (8, 16, 32, 64),
+    "small": (16, 32, 64, 128),
+    "base": (16, 32, 64, 128, 256),
+}
+
+
+class DownBlock(nn.Module):
+    """Residual stride-2 block: ``GELU(conv-bn-gelu-conv-bn(x) + conv1x1-bn(x))``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
+        super().__init__()
+        pad = kernel_size // 2
+        self.main = nn.Sequential(
+            nn.Conv1d(in_channels, out_channels, kernel_size, stride=2, padding=pad, bias=False),
+            nn.BatchNorm1d(out_channels),
+            nn.GELU(),
+            nn.Conv1d(out_channels, out_channels, kernel_size, padding=pad, bias=False),
+            nn.BatchNorm1d(out_channels),
+        )
+        self.shortcut = nn.Sequential(
+            nn.Conv1d(in_channels, out_channels, 1, stride=2, bias=False), nn.BatchNorm1d(out_channels)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.gelu(self.main(x) + self.shortcut(x))  # (B, C_out, ceil(T / 2))
+
+
+class UpBlock(nn.Module):
+    """Transposed-conv upsampling, crop to the skip, concatenate, two conv-bn-gelu."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
+        super().__init__()
+        pad = kernel_size // 2
+        self.up = nn.ConvTranspose1d(in_channels, out_channels, kernel_size, stride=2, padding=pad, output_padding=1)
+        self.fuse = nn.Sequential(
+            nn.Conv1d(2 * out_channels, out_channels, kernel_size, padding=pad, bias=False),
+            nn.BatchNorm1d(out_channels),
+            nn.GELU(),
+            nn.Conv1d(out_channels, out_channels, kernel_size, padding=pad, bias=False),
+            nn.BatchNorm1d(out_channels),
+            nn.GELU(),
+        )
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = self.up(x)[..., : skip.shape[-1]]  # (B, C_out, 2 T) cropped to the skip's length
+        return self.fuse(torch.cat([x, skip], dim=1))  # (B, C_out, T_skip)
+
+
+class HiMAE(nn.Module):
+    """Hierarchical masked autoencoder on series of shape (batch, in_channels, T).
+
+    Parameters
+    ----------
+    in_channels : int
+        Number of input channels C.
+    channels : tuple of int
+        Width of each encoder level; its length is the number of levels.
+    kernel_size : int
+        Odd convolution kernel size.
+    patch_size : int
+        Samples per masking patch; T must be a multiple of it.
+    mask_ratio : float
+        Fraction of patches hidden during pretraining.
+    masking : {"random", "block"}
+        Patches drawn uniformly, or one contiguous block.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        channels: tuple[int, ...] = SIZES["base"],
+        kernel_size: int = 5,
+        patch_size: int = 5,
+        mask_ratio: float = 0.8,
+        masking: str = "random",
+    ):
+        super().__init__()
+        self.patch_size, self.mask_ratio, self.masking = patch_size, mask_ratio, masking
+        widths = (in_channels, *channels)
+        self.encoder = nn.ModuleList(DownBlock(a, b, kernel_size) for a, b in zip(widths[:-1], widths[1:]))
+        self.decoder = nn.ModuleList(
+            UpBlock(a, b, kernel_size) for a, b in zip(channels[:0:-1], channels[-2::-1])  # deepest first
+        )
+        pad = kernel_size // 2
+        self.head = nn.ConvTranspose1d(channels[0], in_channels, kernel_size, stride=2, padding=pad, output_padding=1)
+
+    # ---- pretraining ---------------------------------------------------------------
+
+    def random_masking(self, batch: int, length: int, device: torch.device) -> torch.Tensor:
+        """Sample-level mask of shape (batch, 1, length), ``True`` = hidden patch."""
+        patches = PATCH_MASKS[self.masking](batch, length // self.patch_size, self.mask_ratio, device=device)
+        return patches.repeat_interleave(self.patch_size, dim=1)[:, None, :]  # (B, N) -> (B, 1, T)
+
+    def forward_encoder(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Activation of every level: level l is (B, channels[l], ceil(T / 2**(l+1)))."""
+        levels = []
+        for block in self.encoder:
+            x = block(x)
+            levels.append(x)
+        return levels
+
+    def forward_decoder(self, levels: list[torch.Tensor], length: int) -> torch.Tensor:
+        """Reconstruction (B, C, length) in [-1, 1] from the encoder levels."""
+        x = levels[-1]
+        for block, skip in zip(self.decoder, levels[-2::-1]):
+            x = block(x, skip)
+        x = torch.tanh(self.head(x))  # (B, C, 2 * ceil(T / 2))
+        if x.shape[-1] != length:
+            x = F.interpolate(x, size=length, mode="linear", align_corners=False)
+        return x
+
+    @staticmethod
+    def forward_loss(x: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        """Mean squared error over the hidden samples that were truly observed."""
+        counted = mask & observed  # (B, C, T)
+        error = torch.where(counted, (pred - x) ** 2, 0.0)
+        return error.sum() / counted.sum().clamp(min=1)
+
+    def forward(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor):
+        """Mask, encode, decode; returns ``(loss, pred, mask)``.
+
+        ``x`` (B, C, T) holds 0 where ``observed`` is False; ``lengths`` is unused here
+        (padding is unobserved, hence outside the loss) but part of the shared batch.
+        """
+        mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
+        pred = self.forward_decoder(self.forward_encoder(x.masked_fill(mask, 0.0)), x.shape[-1])
+        return self.forward_loss(x, pred, mask, observed), pred, mask
+
+    # ---- inference -----------------------------------------------------------------
+
+    def embed(
+        self,
+        x: torch.Tensor,
+        observed: torch.Tensor,
+        lengths: torch.Tensor,
+        levels: tuple[int, ...] = (-1,),
+        pooling: str = "mean",
+    ) -> torch.Tensor:
+        """Resolution embeddings of the chosen ``levels`` (0-based), concatenated.
+
+        Pooling covers each level's positions that come from the first ``lengths``
+        input samples (end padding excluded); ``"flatten"`` keeps every position.
+        """
+        activations = self.forward_encoder(x)
+        parts = []
+        for level in levels:
+            h = activations[level]  # (B, C_l, T_l)
+            if pooling == "flatten":
+                parts.append(h.flatten(1))
+                continue
+            stride = 2 ** (level % len(activations) + 1)  # input samples per position of this level
+            valid_length = -torch.div(-lengths, stride, rounding_mode="floor")  # ceil(lengths / stride)
+            valid = torch.arange(h.shape[-1], device=h.device) < valid_length[:, None, None]  # (B, 1, T_l)
+            parts.append(torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1))  # (B, C_l)
+            if pooling == "meanmax":
+                parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
+        return torch.cat(parts, dim=1)
