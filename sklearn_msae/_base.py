@@ -88,6 +88,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : object
             The fitted embedder.
         """
+        self._clear_fitted_state()
+        try:
+            self._fit(X)
+        except BaseException:
+            # all or nothing: an error or a KeyboardInterrupt leaves no half-fitted state
+            self._clear_fitted_state()
+            raise
+        return self
+
+    def _fit(self, X) -> None:
         panel = self._validate_input(X, reset=True)
         self.n_channels_ = panel.n_channels
         self.n_timepoints_ = panel.n_timepoints
@@ -118,7 +128,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         net.module_.eval()
         net.history_ = History(history)
         self.net_ = net
-        return self
 
     def transform(self, X):
         """Embed every series of ``X``.
@@ -179,11 +188,15 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ---- helpers ------------------------------------------------------------------
 
+    def _clear_fitted_state(self) -> None:
+        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
+            delattr(self, name)
+
     def _validate_input(self, X, *, reset: bool) -> Panel:
         if _is_tabular(X):
-            # 2-D input follows scikit-learn's tabular contract: one column per time
-            # point, so the column count and names must match those seen in fit.
-            validate_data(self, X, reset=reset, skip_check_array=True)
+            # 2-D input follows scikit-learn's tabular contract (one column per time
+            # point): sklearn's own validation, so column count and names must match fit.
+            X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan")
         return to_panel(X, n_channels=None if reset else self.n_channels_)
 
     def _scale(self, panel: Panel) -> Panel:
@@ -204,9 +217,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
 
 def _is_tabular(X) -> bool:
+    """2-D array-like (numpy, sparse, flat DataFrame); lists are panels of series."""
     if isinstance(X, pd.DataFrame):
         return not isinstance(X.index, pd.MultiIndex)
-    return not isinstance(X, (list, tuple)) and np.ndim(X) == 2
+    if isinstance(X, (list, tuple)):
+        return False
+    shape = X.shape if hasattr(X, "shape") else np.asarray(X).shape
+    return len(shape) == 2
 
 
 def _fit_scaling(panel: Panel, scaling: str | None) -> tuple[np.ndarray, np.ndarray]:

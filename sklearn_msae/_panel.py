@@ -120,7 +120,7 @@ def _from_array(X) -> Panel:
     elif array.ndim != 3:
         raise ValueError(
             "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
-            f"got an array of shape {array.shape}. Reshape a single series with X.reshape(1, -1)."
+            f"got an array of shape {array.shape}. Reshape your data: X.reshape(1, -1) for a single series."
         )
     values = _as_float32(array, "X")
     n_series, _, n_timepoints = values.shape
@@ -196,7 +196,9 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
     if kind in "USa" or kind == "O" and array.size and isinstance(array.flat[0], (str, bytes)):
         raise InvalidDTypeError(f"{what} holds strings (dtype {array.dtype}); sklearn-msae needs numbers")
     if kind == "c":
-        raise InvalidDTypeError(f"{what} has complex dtype {array.dtype}; pass real and imaginary parts as channels")
+        raise InvalidDTypeError(
+            f"{what} has complex dtype {array.dtype}: complex data not supported; pass real and imaginary parts as channels"
+        )
     if kind in "mM":
         raise InvalidDTypeError(f"{what} has dtype {array.dtype}; time stamps belong in the index, not in the values")
     if kind == "O":

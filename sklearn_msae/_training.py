@@ -58,12 +58,15 @@ class MaskedPretrainer(NeuralNet):
 
     def fit_loop(self, X, y=None, **fit_params):
         # skorch's partial_fit swallows KeyboardInterrupt and returns a half-trained
-        # net; remember it so `pretrain` can re-raise instead of caching that state.
+        # net; remember a user's interrupt so `pretrain` re-raises instead of caching
+        # that state. skorch's EarlyStopping also stops by raising KeyboardInterrupt,
+        # after exhausting its patience: that one is a normal end of training.
         self.interrupted_ = False
         try:
             return super().fit_loop(X, y, **fit_params)
         except KeyboardInterrupt:
-            self.interrupted_ = True
+            stopper = dict(self.callbacks_).get("early_stopping")
+            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
             raise
 
 

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .layers import masked_mse
 from .masking import PATCH_MASKS
 
 SIZES = {
@@ -21,24 +22,31 @@ SIZES = {
 
 
 class DownBlock(nn.Module):
-    """Residual stride-2 block: ``GELU(conv-bn-gelu-conv-bn(x) + conv1x1-bn(x))``."""
+    """Residual stride-2 block: ``GELU(conv-bn-gelu-conv-bn(x) + conv1x1-bn(x))``.
+
+    ``keep`` (B, 1, T_out) marks output positions inside the series; the rest is
+    zeroed after each BatchNorm (which would turn padded zeros into non-zeros), so a
+    series embeds the same whatever padding its batch adds.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
         super().__init__()
         pad = kernel_size // 2
-        self.main = nn.Sequential(
+        self.reduce = nn.Sequential(
             nn.Conv1d(in_channels, out_channels, kernel_size, stride=2, padding=pad, bias=False),
             nn.BatchNorm1d(out_channels),
             nn.GELU(),
-            nn.Conv1d(out_channels, out_channels, kernel_size, padding=pad, bias=False),
-            nn.BatchNorm1d(out_channels),
+        )
+        self.refine = nn.Sequential(
+            nn.Conv1d(out_channels, out_channels, kernel_size, padding=pad, bias=False), nn.BatchNorm1d(out_channels)
         )
         self.shortcut = nn.Sequential(
             nn.Conv1d(in_channels, out_channels, 1, stride=2, bias=False), nn.BatchNorm1d(out_channels)
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.gelu(self.main(x) + self.shortcut(x))  # (B, C_out, ceil(T / 2))
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        h = self.reduce(x).masked_fill(~keep, 0.0)  # (B, C_out, ceil(T / 2))
+        return F.gelu(self.refine(h) + self.shortcut(x)).masked_fill(~keep, 0.0)
 
 
 class UpBlock(nn.Module):
@@ -107,11 +115,14 @@ class HiMAE(nn.Module):
         patches = PATCH_MASKS[self.masking](batch, length // self.patch_size, self.mask_ratio, device=device)
         return patches.repeat_interleave(self.patch_size, dim=1)[:, None, :]  # (B, N) -> (B, 1, T)
 
-    def forward_encoder(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Activation of every level: level l is (B, channels[l], ceil(T / 2**(l+1)))."""
+    def forward_encoder(self, x: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """Activation of every level: level l is (B, channels[l], ceil(T / 2**(l+1))).
+
+        ``x`` must be 0 after each series' length; positions past it stay 0 at every level.
+        """
         levels = []
-        for block in self.encoder:
-            x = block(x)
+        for level, block in enumerate(self.encoder):
+            x = block(x, inside_series(lengths, 2 ** (level + 1), -(-x.shape[-1] // 2)))
             levels.append(x)
         return levels
 
@@ -128,18 +139,15 @@ class HiMAE(nn.Module):
     @staticmethod
     def forward_loss(x: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
         """Mean squared error over the hidden samples that were truly observed."""
-        counted = mask & observed  # (B, C, T)
-        error = torch.where(counted, (pred - x) ** 2, 0.0)
-        return error.sum() / counted.sum().clamp(min=1)
+        return masked_mse(pred, x, mask & observed)  # mask (B, 1, T) broadcasts over channels
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor):
         """Mask, encode, decode; returns ``(loss, pred, mask)``.
 
-        ``x`` (B, C, T) holds 0 where ``observed`` is False; ``lengths`` is unused here
-        (padding is unobserved, hence outside the loss) but part of the shared batch.
+        ``x`` (B, C, T) holds 0 where ``observed`` is False and after ``lengths``.
         """
         mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
-        pred = self.forward_decoder(self.forward_encoder(x.masked_fill(mask, 0.0)), x.shape[-1])
+        pred = self.forward_decoder(self.forward_encoder(x.masked_fill(mask, 0.0), lengths), x.shape[-1])
         return self.forward_loss(x, pred, mask, observed), pred, mask
 
     # ---- inference -----------------------------------------------------------------
@@ -157,17 +165,24 @@ class HiMAE(nn.Module):
         Pooling covers each level's positions that come from the first ``lengths``
         input samples (end padding excluded); ``"flatten"`` keeps every position.
         """
-        activations = self.forward_encoder(x)
+        activations = self.forward_encoder(x, lengths)
         parts = []
         for level in levels:
             h = activations[level]  # (B, C_l, T_l)
             if pooling == "flatten":
                 parts.append(h.flatten(1))
                 continue
-            stride = 2 ** (level % len(activations) + 1)  # input samples per position of this level
-            valid_length = -torch.div(-lengths, stride, rounding_mode="floor")  # ceil(lengths / stride)
-            valid = torch.arange(h.shape[-1], device=h.device) < valid_length[:, None, None]  # (B, 1, T_l)
+            valid = inside_series(lengths, 2 ** (level % len(activations) + 1), h.shape[-1])  # (B, 1, T_l)
             parts.append(torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1))  # (B, C_l)
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
         return torch.cat(parts, dim=1)
+
+
+def inside_series(lengths: torch.Tensor, stride: int, size: int) -> torch.Tensor:
+    """(B, 1, size) bool: positions of a level with ``stride`` that cover a series sample.
+
+    A stride-``s`` level keeps ``ceil(length / s)`` positions of a ``length``-sample series.
+    """
+    valid_length = -torch.div(-lengths, stride, rounding_mode="floor")  # ceil(lengths / stride)
+    return torch.arange(size, device=lengths.device) < valid_length[:, None, None]

@@ -137,3 +137,13 @@ def drop_path_rates(max_rate: float, depth: int) -> list[float]:
     if depth == 1:
         return [0.0]
     return [max_rate * i / (depth - 1) for i in range(depth)]
+
+
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, counted: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the ``counted`` entries only (0, with a gradient, if none).
+
+    Every network's reconstruction loss: entries that are visible, unobserved or
+    padding are left out by the caller's ``counted`` mask.
+    """
+    error = torch.where(counted, (pred - target) ** 2, 0.0)
+    return error.sum() / counted.sum().clamp(min=1)

@@ -52,3 +52,134 @@ def block_patch_mask(
 
 
 PATCH_MASKS = {"random": random_patch_mask, "block": block_patch_mask}
+
+
+def shuffle_real_tokens(token_mask: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Token indices in a uniformly random order, padding always last.
+
+    ``token_mask`` (batch, tokens) is True on real tokens. The first ``k`` columns of
+    the result are then ``k`` uniformly drawn real tokens of every sample, as long as
+    ``k`` does not exceed the shortest sample's real-token count.
+    """
+    noise = torch.rand(token_mask.shape, device=token_mask.device, generator=generator)  # (B, N) in [0, 1)
+    return noise.masked_fill(~token_mask, 2.0).argsort(dim=1)  # padding (noise 2) sorts last
+
+
+# ---- LSM-2 Adaptive and Inherited Masking (AIM) --------------------------------------
+# Masks below live on the (batch, channels, time patches) token grid of a multichannel
+# series; a network flattens them channel-major to (batch, channels * time patches).
+
+
+def inherited_mask(observed: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Tokens with no observed value (LSM-2's inherited mask).
+
+    ``observed`` is a bool tensor of shape (batch, channels, T), T a multiple of
+    ``patch_size``. Returns a bool tensor of shape (batch, channels, T // patch_size),
+    ``True`` where all ``patch_size`` values of the token are unobserved; a partially
+    observed token is not inherited-masked.
+    """
+    return ~observed.unflatten(-1, (-1, patch_size)).any(-1)  # (B, C, Nt, P) -> (B, C, Nt)
+
+
+def temporal_slice_mask(
+    batch: int,
+    channels: int,
+    num_patches: int,
+    ratio: float = 0.5,
+    contiguous: bool = True,
+    device: torch.device | str | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Hide the same time patches in every channel (a device taken off the body).
+
+    ``contiguous=True`` hides one block of patches (`block_patch_mask`), otherwise
+    uniformly drawn patches (`random_patch_mask`). Returns a bool tensor of shape
+    (batch, channels, num_patches), ``True`` = masked.
+    """
+    kind = "block" if contiguous else "random"
+    time = PATCH_MASKS[kind](batch, num_patches, ratio, device=device, generator=generator)  # (B, Nt)
+    return time[:, None, :].expand(batch, channels, num_patches)
+
+
+def sensor_slice_mask(
+    batch: int,
+    channels: int,
+    num_patches: int,
+    ratio: float = 0.5,
+    device: torch.device | str | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Hide whole channels over all time (a sensor switched off); at least one channel.
+
+    Returns a bool tensor of shape (batch, channels, num_patches), ``True`` = masked.
+    """
+    sensors = random_patch_mask(batch, channels, ratio, device=device, generator=generator)  # (B, C)
+    return sensors[:, :, None].expand(batch, channels, num_patches)
+
+
+def aim_artificial_mask(
+    batch: int,
+    channels: int,
+    num_patches: int,
+    random_ratio: float = 0.8,
+    temporal_ratio: float = 0.5,
+    sensor_ratio: float = 0.5,
+    contiguous_temporal: bool = True,
+    device: torch.device | str | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """LSM-2 artificial mask: one strategy per sample, each with probability 1/3.
+
+    The strategies are random tokens (``random_ratio`` of all tokens), a temporal slice
+    (`temporal_slice_mask`) and a sensor slice (`sensor_slice_mask`). A univariate
+    series has no sensor to slice (the slice would hide everything), so with one
+    channel the draw is between random and temporal, 1/2 each.
+
+    Returns a bool tensor of shape (batch, channels, num_patches), ``True`` = masked.
+    """
+    kwargs = {"device": device, "generator": generator}
+    tokens = random_patch_mask(batch, channels * num_patches, random_ratio, **kwargs)  # (B, C * Nt)
+    candidates = torch.stack(
+        [
+            tokens.view(batch, channels, num_patches),
+            temporal_slice_mask(batch, channels, num_patches, temporal_ratio, contiguous_temporal, **kwargs),
+            sensor_slice_mask(batch, channels, num_patches, sensor_ratio, **kwargs),
+        ]
+    )  # (3, B, C, Nt): drawing all three keeps the choice a gather, with no loop over samples
+    strategy = torch.randint(0, 3 if channels > 1 else 2, (batch,), **kwargs)  # (B,)
+    return candidates[strategy, torch.arange(batch, device=device)]  # (B, C, Nt)
+
+
+def hybrid_selection(mask: torch.Tensor, drop_ratio: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """LSM-2 adaptive hybrid masking: which tokens enter the encoder, and which may be keys.
+
+    ``D = min(floor(drop_ratio * N), min over the batch of |M|)`` hidden tokens are
+    dropped from every sample, the same ``D`` for all so the kept tokens form a
+    rectangular (batch, N - D) tensor; the hidden tokens that remain must be excluded
+    as attention keys.
+
+    Which hidden tokens are dropped is fixed (the last ones by index), not drawn: a
+    key-masked token is invisible to every other token and a network discards its
+    output (the decoder puts the mask token at every hidden position), so the choice
+    cannot change any result, and a fixed one leaves the random generator alone.
+
+    Parameters
+    ----------
+    mask : bool tensor of shape (batch, N)
+        ``True`` = hidden (inherited or artificial).
+    drop_ratio : float
+        Largest fraction of the N tokens dropped.
+
+    Returns
+    -------
+    ids_keep : long tensor of shape (batch, N - D)
+        Indices of the kept tokens: the visible ones first, in order, then hidden ones.
+    attend : bool tensor of shape (batch, N - D)
+        ``True`` where the kept token is visible, i.e. may be attended to.
+    """
+    n = mask.shape[1]
+    drop = min(int(drop_ratio * n), int(mask.sum(1).min()))
+    # uint8 because sort is implemented for it on every backend; visible (0) first, each group in index order
+    order = mask.to(torch.uint8).argsort(dim=1, stable=True)  # (B, N)
+    ids_keep = order[:, : n - drop]  # (B, N - D)
+    return ids_keep, ~mask.gather(1, ids_keep)

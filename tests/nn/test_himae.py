@@ -1,0 +1,101 @@
+"""The HiMAE network: exact size, masked-only loss, level shapes, padding-aware pooling."""
+
+import pytest
+import torch
+
+from sklearn_msae.nn.himae import SIZES, HiMAE
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_parameter_counts_match_the_paper():
+    base = HiMAE(in_channels=1, channels=SIZES["base"])
+    assert n_params(base) == 1_245_953
+    assert n_params(base.encoder) == 700_672
+    assert n_params(HiMAE(in_channels=1, channels=SIZES["small"])) == 309_889
+
+
+def test_level_lengths_follow_the_paper_for_a_1000_sample_window():
+    levels = HiMAE(channels=SIZES["base"]).forward_encoder(torch.randn(2, 1, 1000), torch.full((2,), 1000))
+    assert [tuple(h.shape[1:]) for h in levels] == [(16, 500), (32, 250), (64, 125), (128, 63), (256, 32)]
+
+
+def test_reconstruction_has_the_input_shape_and_tanh_range():
+    model = HiMAE(in_channels=3, channels=(4, 8, 16))
+    x = torch.randn(2, 3, 35)
+    pred = model.forward_decoder(model.forward_encoder(x, torch.full((2,), 35)), 35)
+    assert pred.shape == (2, 3, 35) and pred.abs().max() <= 1
+
+
+def test_loss_counts_only_masked_observed_samples():
+    torch.manual_seed(0)
+    model = HiMAE(in_channels=2, channels=(4, 8))
+    x = torch.randn(3, 2, 40)
+    observed = torch.rand(3, 2, 40) > 0.2
+    loss, pred, mask = model(x, observed, torch.full((3,), 40))
+    assert mask.shape == (3, 1, 40)
+    counted = mask & observed
+    expected = ((pred - x) ** 2)[counted].mean()
+    torch.testing.assert_close(loss, expected)
+    # perturbing the predictions anywhere outside the counted samples leaves the loss unchanged
+    perturbed = torch.where(counted, pred, pred + 100.0)
+    torch.testing.assert_close(model.forward_loss(x, perturbed, mask, observed), loss)
+    assert model.forward_loss(x, torch.where(counted, pred + 1.0, pred), mask, observed) > loss
+
+
+@pytest.mark.parametrize("masking", ["random", "block"])
+def test_masks_hide_whole_patches_at_the_ratio(masking):
+    model = HiMAE(channels=(4,), patch_size=5, mask_ratio=0.6, masking=masking)
+    mask = model.random_masking(4, 50, "cpu")[:, 0]  # (B, T)
+    patches = mask.view(4, 10, 5)
+    assert (patches.all(-1) | ~patches.any(-1)).all()  # whole patches only
+    assert (patches[..., 0].sum(1) == 6).all()
+    if masking == "block":
+        starts = patches[..., 0].int().diff(dim=1)
+        assert ((starts == 1).sum(1) <= 1).all() and ((starts == -1).sum(1) <= 1).all()
+
+
+def test_masked_input_is_zeroed_before_the_encoder():
+    torch.manual_seed(0)
+    model = HiMAE(channels=(4, 8), patch_size=5).eval()
+    x = torch.randn(2, 1, 40)
+    torch.manual_seed(1)
+    loss_a, _, mask = model(x, torch.ones_like(x, dtype=torch.bool), torch.full((2,), 40))
+    # changing the hidden samples does not change what the network sees, hence its output
+    torch.manual_seed(1)
+    _, pred_b, _ = model(torch.where(mask, x + 5.0, x), torch.ones_like(x, dtype=torch.bool), torch.full((2,), 40))
+    torch.manual_seed(1)
+    _, pred_a, _ = model(x, torch.ones_like(x, dtype=torch.bool), torch.full((2,), 40))
+    torch.testing.assert_close(pred_a, pred_b)
+
+
+def test_embed_pools_only_positions_of_the_real_series():
+    model = HiMAE(in_channels=1, channels=(4, 8, 16)).eval()
+    x = torch.randn(2, 1, 64)
+    lengths = torch.tensor([64, 20])
+    with torch.no_grad():
+        x[1, :, 20:] = 0.0  # the caller zero-fills after each length
+        levels = model.forward_encoder(x, lengths)
+        got = model.embed(x, x != 0, lengths, levels=(0, 2), pooling="meanmax")
+    # level 0 has stride 2: a 20-sample series covers ceil(20 / 2) = 10 positions; level 2 ceil(20 / 8) = 3
+    expected_second = torch.cat(
+        [levels[0][1, :, :10].mean(-1), levels[0][1, :, :10].amax(-1), levels[2][1, :, :3].mean(-1),
+         levels[2][1, :, :3].amax(-1)]
+    )
+    torch.testing.assert_close(got[1], expected_second)
+    assert got.shape == (2, 2 * (4 + 16))
+    flat = model.embed(x, x != 0, lengths, levels=(1,), pooling="flatten")
+    assert flat.shape == (2, 8 * 16)
+
+
+def test_embedding_does_not_depend_on_the_batch_padding():
+    torch.manual_seed(0)
+    model = HiMAE(in_channels=2, channels=(4, 8, 16)).eval()
+    short = torch.randn(1, 2, 23)
+    padded = torch.cat([short, torch.zeros(1, 2, 41)], dim=-1)  # same series in a batch padded to 64
+    with torch.no_grad():
+        alone = model.embed(short, short != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
+        in_batch = model.embed(padded, padded != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
+    torch.testing.assert_close(in_batch, alone)

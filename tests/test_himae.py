@@ -1,0 +1,170 @@
+"""HiMAEEmbedder end to end on real data: accuracy, layers, caching, round trips, inputs."""
+
+import copy
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from joblib import Memory
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+import sklearn_msae._base
+from sklearn_msae import HiMAEEmbedder
+
+TINY = {"size": "tiny", "max_epochs": 3, "random_state": 0}
+
+
+def test_pipeline_accuracy_on_basic_motions(basic_motions):
+    X_train, y_train, X_test, y_test = basic_motions
+    pipe = Pipeline([("emb", HiMAEEmbedder(random_state=0)), ("clf", LogisticRegression(max_iter=1000))])
+    accuracy = pipe.fit(X_train, y_train).score(X_test, y_test)
+    print(f"HiMAE + LogisticRegression, BasicMotions test accuracy: {accuracy:.3f}")
+    assert accuracy >= 0.90
+
+
+def test_grid_search_over_layers_pretrains_once_per_fold(basic_motions, tmp_path, monkeypatch):
+    X_train, y_train, _, _ = basic_motions
+    calls = []
+    real_pretrain = sklearn_msae._base.pretrain
+
+    def counting_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
+        calls.append(1)
+        return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
+
+    monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)
+    embedder = HiMAEEmbedder(max_epochs=10, random_state=0, memory=Memory(tmp_path, verbose=0))
+    pipe = Pipeline([("emb", embedder), ("clf", LogisticRegression(max_iter=1000))])
+    search = GridSearchCV(pipe, {"emb__layer": [1, 2, 3, 4]}, cv=3).fit(X_train, y_train)
+    assert len(calls) == 3 + 1  # one per fold, one refit on all data
+    assert search.best_params_["emb__layer"] in [1, 2, 3, 4]
+    assert search.best_score_ > 0.5
+
+
+def test_changing_transform_only_parameters_needs_no_refit(basic_motions):
+    X_train = basic_motions[0]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    widths = (8, 16, 32, 64)
+    for layer, width in zip([1, 2, 3, 4, -1, -4], [*widths, widths[-1], widths[0]]):
+        assert embedder.set_params(layer=layer).transform(X_train[:3]).shape == (3, width)
+    assert embedder.set_params(layer="all", pooling="meanmax").transform(X_train[:3]).shape == (3, 2 * sum(widths))
+    names = embedder.get_feature_names_out()
+    assert len(names) == 2 * sum(widths) and names[0] == "himaeembedder0"
+    flat = embedder.set_params(layer=2, pooling="flatten").transform(X_train[:3])
+    assert flat.shape == (3, 16 * 25)  # length 100 -> 50 -> 25 positions at level 2
+
+
+def test_same_random_state_gives_identical_embeddings(basic_motions):
+    X_train = basic_motions[0]
+    a = HiMAEEmbedder(**TINY).fit_transform(X_train)
+    b = HiMAEEmbedder(**TINY).fit_transform(X_train)
+    np.testing.assert_array_equal(a, b)
+    c = HiMAEEmbedder(**{**TINY, "random_state": 1}).fit_transform(X_train)
+    assert not np.array_equal(a, c)
+
+
+def test_clone_pickle_and_deepcopy_round_trips(basic_motions):
+    X_train = basic_motions[0]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    expected = embedder.transform(X_train)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(embedder)).transform(X_train), expected)
+    np.testing.assert_array_equal(copy.deepcopy(embedder).transform(X_train), expected)
+    np.testing.assert_array_equal(clone(embedder).fit(X_train).transform(X_train), expected)
+    with pytest.raises(NotFittedError):
+        clone(embedder).transform(X_train)
+
+
+def test_score_is_negative_reconstruction_error_and_deterministic(basic_motions):
+    X_train = basic_motions[0]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    score = embedder.score(X_train)
+    assert score < 0 and score == embedder.score(X_train)
+    trained_longer = HiMAEEmbedder(**{**TINY, "max_epochs": 30}).fit(X_train)
+    assert trained_longer.score(X_train) > score
+
+
+def test_nan_pandas_and_unequal_length_inputs(basic_motions):
+    X_train = basic_motions[0][:8].copy()
+    X_train[0, :, 10:40] = np.nan  # a gap on every channel
+    X_train[1, 2, :] = np.nan  # a missing channel
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    Z = embedder.transform(X_train)
+    assert np.isfinite(Z).all()
+
+    frame = pd.concat(
+        [pd.DataFrame(x.T, index=pd.Index(np.arange(100) * 0.1, name="t")) for x in X_train], keys=range(8)
+    )
+    np.testing.assert_allclose(embedder.transform(frame), Z, rtol=1e-5, atol=1e-6)
+
+    # unequal lengths: each series pooled over its own span only
+    series = [x[:, : 50 + 5 * i] for i, x in enumerate(X_train)]
+    Z_list = embedder.transform(series)
+    np.testing.assert_allclose(Z_list[0], embedder.transform(X_train[:1, :, :50])[0], rtol=1e-5, atol=1e-6)
+    assert Z_list.shape == Z.shape
+
+
+def test_early_stopping_on_a_validation_split(basic_motions):
+    X_train = basic_motions[0]
+    embedder = HiMAEEmbedder(**{**TINY, "max_epochs": 200}, validation_fraction=0.25, patience=2).fit(X_train)
+    history = embedder.net_.history
+    assert "valid_loss" in history[-1] and len(history) < 200
+    lrs = [batch_lr for epoch in history for batch_lr in [epoch.get("lr")] if batch_lr is not None]
+    assert lrs == [] or max(lrs) <= 1e-3
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"layer": 5}, r"layer=5 is out of range: .* 1\.\.4, in -4\.\.-1"),
+        ({"layer": 0}, r"layer=0 is out of range"),
+        ({"kernel_size": 4}, "kernel_size must be odd"),
+        ({"channels": ()}, "channels must be a non-empty sequence"),
+    ],
+)
+def test_bad_parameters_are_named(basic_motions, params, match):
+    with pytest.raises(ValueError, match=match):
+        HiMAEEmbedder(**{**TINY, **params}).fit(basic_motions[0][:4])
+
+
+@pytest.mark.parametrize("params", [{"lr": -1.0}, {"max_epochs": 0}, {"pooling": "median"}, {"mask_ratio": 1.0}])
+def test_invalid_hyperparameters_raise_with_the_parameter_name(basic_motions, params):
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        HiMAEEmbedder(**params).fit(basic_motions[0][:4])
+
+
+def test_transform_errors_name_the_shape(basic_motions):
+    X_train = basic_motions[0][:4]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    with pytest.raises(ValueError, match="X has 5 channels, but the estimator was fitted with 6"):
+        embedder.transform(X_train[:, :5])
+    with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 100; got 60"):
+        embedder.set_params(pooling="flatten").transform(X_train[:, :, :60])
+    with pytest.raises(ValueError, match=r"channel\(s\) \[2\] of X have no observed value"):
+        X_bad = X_train.copy()
+        X_bad[:, 2] = np.nan
+        HiMAEEmbedder(**TINY).fit(X_bad)
+
+
+def test_keyboard_interrupt_leaves_the_estimator_unfitted(basic_motions, monkeypatch):
+    X_train = basic_motions[0][:8]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    calls = []
+
+    def interrupted_forward(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    original = sklearn_msae.nn.himae.HiMAE.forward
+    monkeypatch.setattr(sklearn_msae.nn.himae.HiMAE, "forward", interrupted_forward)
+    with pytest.raises(KeyboardInterrupt):
+        embedder.fit(X_train)
+    assert not hasattr(embedder, "net_") and not hasattr(embedder, "n_channels_")
+    with pytest.raises(NotFittedError):
+        embedder.transform(X_train)

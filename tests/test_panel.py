@@ -1,0 +1,169 @@
+"""Input model: every accepted format, padding, and every refused input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sklearn_msae import to_panel
+
+
+def test_numpy_3d_keeps_values_and_marks_nan_unobserved():
+    X = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    X[1, 2, 3] = np.nan
+    panel = to_panel(X)
+    assert panel.values.dtype == np.float32 and panel.values.shape == (2, 3, 4)
+    np.testing.assert_array_equal(panel.values, X.astype(np.float32))
+    assert panel.observed.sum() == 23 and not panel.observed[1, 2, 3]
+    np.testing.assert_array_equal(panel.times, np.tile(np.arange(4.0), (2, 1)))
+    np.testing.assert_array_equal(panel.lengths, [4, 4])
+
+
+def test_numpy_2d_is_univariate_and_int_dtype_accepted():
+    panel = to_panel(np.arange(6).reshape(2, 3))
+    assert panel.values.shape == (2, 1, 3) and panel.values.dtype == np.float32
+
+
+def test_float32_input_is_not_copied():
+    X = np.ones((2, 1, 5), dtype=np.float32)
+    assert np.shares_memory(to_panel(X).values, X)
+
+
+def test_multiindex_irregular_float_times_pad_at_end():
+    index = pd.MultiIndex.from_tuples([("a", 0.0), ("a", 0.5), ("a", 2.0), ("b", 1.0), ("b", 3.5)])
+    frame = pd.DataFrame({"x": [1.0, 2, 3, 4, 5], "y": [1.0, np.nan, 3, 4, 5]}, index=index)
+    panel = to_panel(frame)
+    assert panel.values.shape == (2, 2, 3)
+    np.testing.assert_array_equal(panel.lengths, [3, 2])
+    np.testing.assert_array_equal(panel.values[0], [[1, 2, 3], [1, np.nan, 3]])
+    np.testing.assert_array_equal(panel.times[0], [0.0, 0.5, 2.0])
+    np.testing.assert_array_equal(panel.times[1, :2], [1.0, 3.5])
+    assert np.isnan(panel.times[1, 2]) and not panel.observed[1, :, 2].any()
+
+
+def test_multiindex_rows_of_an_instance_need_not_be_contiguous():
+    index = pd.MultiIndex.from_tuples([(0, 0), (1, 0), (0, 1), (1, 1)])
+    panel = to_panel(pd.DataFrame({"x": [1.0, 10, 2, 20]}, index=index))
+    np.testing.assert_array_equal(panel.values[:, 0], [[1, 2], [10, 20]])
+
+
+@pytest.mark.parametrize("tz", [None, "UTC", "Europe/Paris"])
+def test_datetime_times_are_seconds_since_each_series_start(tz):
+    stamps = pd.to_datetime(
+        ["2024-03-01 00:00:00", "2024-03-01 00:00:30", "2024-03-01 00:02:00", "2024-05-01 12:00:00", "2024-05-01 12:00:01.5"],
+        format="mixed",
+    ).tz_localize(tz)
+    index = pd.MultiIndex.from_arrays([[0, 0, 0, 1, 1], stamps])
+    panel = to_panel(pd.DataFrame({"x": np.arange(5.0)}, index=index))
+    np.testing.assert_array_equal(panel.times[0], [0.0, 30.0, 120.0])
+    np.testing.assert_array_equal(panel.times[1, :2], [0.0, 1.5])
+
+
+def test_list_of_unequal_arrays_and_frames():
+    panel = to_panel([np.arange(3.0), np.arange(5.0)])
+    assert panel.values.shape == (2, 1, 5)
+    np.testing.assert_array_equal(panel.lengths, [3, 5])
+    assert panel.observed[0, 0].tolist() == [True] * 3 + [False] * 2
+
+    frames = [
+        pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}, index=[0.1, 0.7]),
+        pd.DataFrame({"a": [5.0], "b": [6.0]}, index=pd.to_datetime(["2024-01-01"])),
+    ]
+    panel = to_panel(frames)
+    np.testing.assert_array_equal(panel.values[0], [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(panel.times[0], [0.1, 0.7])
+    np.testing.assert_array_equal(panel.lengths, [2, 1])
+
+
+def test_list_of_channel_first_arrays():
+    panel = to_panel([np.ones((3, 4)), np.zeros((3, 2))])
+    assert panel.values.shape == (2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.zeros(5), ValueError, "2-D .* or 3-D"),
+        (np.zeros((2, 2, 2, 2)), ValueError, r"shape \(2, 2, 2, 2\)"),
+        (np.zeros((0, 1, 4)), ValueError, "empty: 0 series"),
+        (np.zeros((2, 1, 0)), ValueError, "0 time points"),
+        (np.array([[1.0, np.inf]]), ValueError, "inf"),
+        (np.array([[1e300, 1.0]]), ValueError, "float32 range"),
+        (np.array([[1.0, np.nan], [np.nan, np.nan]]), ValueError, r"no observed value .* series \[1\]"),
+        (np.array([["a", "b"]]), TypeError, "strings"),
+        (np.array([[{"a": 1}, 2]], dtype=object), TypeError, "object with a value that is not a number"),
+        (np.array([[1j, 2]]), ValueError, "complex"),
+        ([], ValueError, "empty list"),
+        ([np.ones((2, 3)), np.ones((3, 3))], ValueError, r"same number of channels; got \[2, 3\]"),
+        ([np.ones((1, 2, 3))], ValueError, "series 0 of X must be 1-D"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(X, error, match):
+    with pytest.raises(error, match=match):
+        to_panel(X)
+
+
+def test_object_dtype_holding_numbers_is_accepted():
+    panel = to_panel(np.array([[1, 2.5]], dtype=object))
+    np.testing.assert_array_equal(panel.values[0, 0], [1.0, 2.5])
+
+
+def test_channel_count_must_match_fit():
+    with pytest.raises(ValueError, match="X has 3 channels, but the estimator was fitted with 2 channels"):
+        to_panel(np.zeros((1, 3, 4)), n_channels=2)
+
+
+@pytest.mark.parametrize(
+    "times, match", [([0.0, 0.0], "duplicated or not sorted"), ([1.0, 0.0], "duplicated or not sorted")]
+)
+def test_unsorted_or_duplicate_times_are_refused(times, match):
+    index = pd.MultiIndex.from_arrays([[0, 0], times])
+    with pytest.raises(ValueError, match=match):
+        to_panel(pd.DataFrame({"x": [1.0, 2.0]}, index=index))
+
+
+def test_mixed_timezones_are_refused():
+    stamps = [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02", tz="US/Eastern")]
+    index = pd.MultiIndex.from_arrays([[0, 0], pd.Index(stamps, dtype=object)])
+    with pytest.raises(ValueError, match="mixes time zones"):
+        to_panel(pd.DataFrame({"x": [1.0, 2.0]}, index=index))
+
+
+def test_more_than_two_index_levels_is_refused():
+    index = pd.MultiIndex.from_tuples([(0, 0, 0), (0, 0, 1)])
+    with pytest.raises(ValueError, match="exactly two index levels"):
+        to_panel(pd.DataFrame({"x": [1.0, 2.0]}, index=index))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        hnp.arrays(
+            np.float64,
+            st.tuples(st.integers(1, 3), st.integers(1, 7)),
+            elements=st.one_of(st.floats(-1e6, 1e6, width=32), st.just(np.nan)),
+        ),
+        min_size=1,
+        max_size=5,
+    ).filter(lambda arrays: len({a.shape[0] for a in arrays}) == 1 and all((~np.isnan(a)).any() for a in arrays)),
+    st.sampled_from(["array", "frame", "multiindex"]),
+)
+def test_no_observed_value_is_lost_or_moved(arrays, fmt):
+    """Property: every observed value lands at (series, channel, position), times preserved."""
+    if fmt == "array":
+        X = arrays
+        stamps = [np.arange(a.shape[1], dtype=float) for a in arrays]
+    else:
+        stamps = [np.cumsum(np.full(a.shape[1], 0.25)) + i for i, a in enumerate(arrays)]
+        frames = [pd.DataFrame(a.T, index=t) for a, t in zip(arrays, stamps)]
+        X = frames if fmt == "frame" else pd.concat(frames, keys=range(len(frames)))
+    panel = to_panel(X)
+    assert panel.observed.sum() == sum((~np.isnan(a)).sum() for a in arrays)
+    for i, (a, t) in enumerate(zip(arrays, stamps)):
+        length = a.shape[1]
+        assert panel.lengths[i] == length
+        np.testing.assert_array_equal(panel.values[i, :, :length], a.astype(np.float32))
+        np.testing.assert_array_equal(panel.times[i, :length], t)
+        assert not panel.observed[i, :, length:].any()
