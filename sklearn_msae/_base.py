@@ -68,6 +68,10 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _check_transform_params(self) -> None:
         """Validate transform-only parameters against the fitted network (e.g. ``layer``)."""
 
+    def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The network's reconstruction (n, C, T_tok), scaled units, T_tok >= the panel's length."""
+        raise NotImplementedError
+
     # ---- estimator API ------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -148,6 +152,38 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         with torch.no_grad():
             parts = [module.embed(**batch, **self._embed_kwargs()).cpu() for _, batch in self._batches(panel)]
         return torch.cat(parts).float().numpy()
+
+    def reconstruct(self, X):
+        """Fill every unobserved (NaN) value of ``X`` with the network's reconstruction.
+
+        Observed values are returned unchanged: for a numpy input, the result is a copy
+        of ``X`` (same dtype and shape) with only its NaNs replaced. Other formats are
+        returned on the padded grid of :func:`sklearn_msae.to_panel`, shape
+        (n_series, n_channels, n_timepoints) float32, where steps after a series' end
+        are filled too.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``, with the same number of channels.
+
+        Returns
+        -------
+        X_filled : ndarray
+            ``X`` without NaN.
+        """
+        check_is_fitted(self)
+        panel = self._validate_input(X, reset=False)
+        self.net_.module_.eval()
+        with torch.no_grad():
+            parts = [self._reconstruct_batch(batch)[..., : panel.n_timepoints].cpu() for _, batch in self._batches(panel)]
+        scaled = torch.cat(parts).float().numpy()  # (n, C, T)
+        reconstruction = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+        if isinstance(X, np.ndarray) and X.dtype.kind == "f":
+            original = X if X.ndim == 3 else X[:, None, :]
+            filled = np.where(np.isnan(original), reconstruction.astype(X.dtype), original)
+            return filled.reshape(X.shape)
+        return np.where(panel.observed, panel.values, reconstruction)
 
     def score(self, X, y=None):
         """Negative masked-reconstruction MSE of ``X`` (higher is better).

@@ -6,6 +6,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseMAEEmbedder
@@ -52,10 +53,12 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         Fraction of patches hidden during pretraining.
     masking : {"random", "block"}, default="random"
         Hide uniformly drawn patches, or one contiguous block of patches.
-    scaling : {"minmax", "standard"} or None, default="minmax"
-        Per-channel normalisation learned in ``fit`` on observed values: the training
-        range mapped to [-1, 1] (the range of the network's tanh output), z-score, or
-        none.
+    scaling : {"standard", "minmax"} or None, default="standard"
+        Per-channel normalisation learned in ``fit`` on observed values: z-score, the
+        training range mapped to [-1, 1], or none. The network's tanh output bounds
+        reconstructions to [-1, 1] in scaled units; z-scoring still reconstructed
+        BasicMotions gaps better than min-max (test MSE 11.7 vs 16.1 at 30 % random
+        gaps) and probes as well, because outliers do not squeeze the bulk of the data.
     max_epochs : int, default=100
         Pretraining epochs.
     batch_size : int, default=32
@@ -145,7 +148,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         patch_size=5,
         mask_ratio=0.8,
         masking="random",
-        scaling="minmax",
+        scaling="standard",
         max_epochs=100,
         batch_size=32,
         lr=1e-3,
@@ -237,6 +240,10 @@ class HiMAEEmbedder(BaseMAEEmbedder):
             "observed": np.pad(panel.observed, pad),  # padding is unobserved
             "lengths": panel.lengths,
         }
+
+    def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        module = self.net_.module_
+        return module.forward_decoder(module.forward_encoder(batch["x"], batch["lengths"]), batch["x"].shape[-1])
 
     def _embed_kwargs(self) -> dict:
         return {"levels": self._levels(), "pooling": self.pooling}
