@@ -113,6 +113,26 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
     return panel
 
 
+def n_series(X) -> int:
+    """Number of series in ``X`` (any accepted format), without converting it."""
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
+        return X.index.get_level_values(0).nunique()
+    return len(X)
+
+
+def take_series(X, indices):
+    """The series of ``X`` at positions ``indices``, in ``X``'s own format."""
+    indices = np.asarray(indices)
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
+        instances = X.index.get_level_values(0).unique()[indices]
+        return X.loc[instances]
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[indices]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in indices]
+    return np.asarray(X)[indices]
+
+
 def _from_array(X) -> Panel:
     array = X.to_numpy() if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)
     if array.ndim == 2:

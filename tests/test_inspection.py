@@ -1,0 +1,54 @@
+"""resolution_profile: one pretraining per fold, every layer probed, on real data."""
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import sklearn_msae._base
+from sklearn_msae import HiMAEEmbedder
+from sklearn_msae.inspection import plot_resolution_profile, resolution_profile
+
+matplotlib.use("Agg")
+
+
+def test_profile_pretrains_once_per_fold_and_scores_every_layer(basic_motions, monkeypatch):
+    X_train, y_train, _, _ = basic_motions
+    calls = []
+    real_pretrain = sklearn_msae._base.pretrain
+
+    def counting_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
+        calls.append(1)
+        return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
+
+    monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)
+    profile = resolution_profile(HiMAEEmbedder(size="tiny", max_epochs=5, random_state=0), X_train, y_train, cv=3)
+    assert len(calls) == 3
+    assert list(profile.columns) == ["fold", "layer", "n_features", "score"]
+    assert len(profile) == 3 * 4 and sorted(profile["layer"].unique()) == [1, 2, 3, 4]
+    assert profile["score"].between(0, 1).all() and profile["score"].mean() > 0.5
+
+
+def test_profile_on_an_official_split_with_pandas_input(basic_motions):
+    X_train, y_train, X_test, y_test = basic_motions
+    X = np.concatenate([X_train, X_test])[:, :, ::2]
+    frame = pd.concat([pd.DataFrame(x.T) for x in X], keys=range(len(X)))
+    split = [(np.arange(40), np.arange(40, 80))]
+    profile = resolution_profile(
+        HiMAEEmbedder(size="tiny", max_epochs=5, random_state=0), frame, np.concatenate([y_train, y_test]),
+        cv=split, layers=[1, -1],
+    )
+    assert profile["layer"].tolist() == [1, -1] and (profile["fold"] == 0).all()
+
+
+def test_plot_draws_one_point_per_layer():
+    profile = pd.DataFrame({"fold": [0, 0, 1, 1], "layer": [1, 2, 1, 2], "score": [0.5, 0.9, 0.7, 0.95]})
+    ax = plot_resolution_profile(profile, label="HiMAE")
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [0.6, 0.925])
+    assert ax.get_legend().get_texts()[0].get_text() == "HiMAE"
+
+
+def test_profile_requires_layers_for_embedders_without_levels():
+    with pytest.raises(ValueError, match="layers must be given: object has no n_levels"):
+        resolution_profile(object(), np.zeros((4, 10)), [0, 1, 0, 1], cv=2)
