@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,10 +13,13 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from safetensors.torch import load_file, save_file
 from skorch.history import History
 
 from ._panel import Panel, to_panel
 from ._training import make_pretrainer, pretrain
+
+_CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = ("layer", "pooling", "inference_batch_size", "device", "memory", "verbose")
@@ -109,29 +114,26 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._check_transform_params()
         batch = self._tokenize(self._scale(panel))
         module_kwargs = self._module_kwargs(panel)
-        train_kwargs = {
-            "max_epochs": self.max_epochs,
-            "batch_size": self.batch_size,
-            "lr": self.lr,
-            "weight_decay": self.weight_decay,
-            "warmup_fraction": self.warmup_fraction,
-            "gradient_clip": self.gradient_clip,
-            "patience": self.patience,
-            "validation_fraction": self.validation_fraction,
-        }
+        train_kwargs = self._train_kwargs()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=["device", "verbose"])
         state, history = cached_pretrain(
             self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose
         )
+        self.net_ = self._build_net(module_kwargs, state, history, train_kwargs)
+
+    def _build_net(self, module_kwargs: dict, state: dict, history: list, train_kwargs: dict):
+        """A skorch net holding the network ``module_kwargs`` with weights ``state``, in eval mode.
+
+        Training is over, so the schedule's sample count and seed are placeholders.
+        """
         net = make_pretrainer(
-            self._module, module_kwargs, n_samples=panel.n_series, device=self.device, verbose=0, seed=seed,
-            **train_kwargs,
+            self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs
         ).initialize()
         net.module_.load_state_dict(state)
         net.module_.eval()
         net.history_ = History(history)
-        self.net_ = net
+        return net
 
     def transform(self, X):
         """Embed every series of ``X``.
@@ -214,6 +216,68 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 total += float(loss) * n_series
         return -total / panel.n_series
 
+    def save_pretrained(self, path) -> None:
+        """Save the fitted embedder to the folder ``path``: JSON config + safetensors weights.
+
+        Neither file holds code, so loading one never executes anything (unlike pickle).
+
+        Parameters
+        ----------
+        path : str or Path
+            Folder to create (or overwrite files in).
+        """
+        check_is_fitted(self)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        params = self.get_params(deep=False)
+        params["memory"] = None  # a cache location is not part of the model
+        if not isinstance(params["random_state"], (int, type(None))):
+            params["random_state"] = None
+        config = {
+            "format": _FORMAT,
+            "class": type(self).__name__,
+            "params": params,
+            "module_kwargs": self.net_.get_params_for("module"),
+            "fitted": {
+                name: _to_json(value)
+                for name, value in vars(self).items()
+                if name.endswith("_") and not name.startswith("_") and name != "net_"
+            },
+        }
+        state = {name: tensor.detach().cpu().contiguous() for name, tensor in self.net_.module_.state_dict().items()}
+        save_file(state, path / _WEIGHTS_FILE)
+        (path / _CONFIG_FILE).write_text(json.dumps(config, indent=1, default=_to_json))
+
+    @classmethod
+    def from_pretrained(cls, path, **params):
+        """Load an embedder saved by `save_pretrained`, weights mapped to ``device``.
+
+        Parameters
+        ----------
+        path : str or Path
+            Folder written by `save_pretrained`.
+        **params
+            Parameters to override, e.g. ``device="cpu"`` or a transform-only
+            parameter such as ``layer``.
+
+        Returns
+        -------
+        embedder : fitted estimator of class ``cls``
+        """
+        path = Path(path)
+        config = json.loads((path / _CONFIG_FILE).read_text())
+        if config.get("format") != _FORMAT or config.get("class") != cls.__name__:
+            raise ValueError(
+                f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
+                f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
+            )
+        embedder = cls(**{**config["params"], **params})
+        for name, value in config["fitted"].items():
+            setattr(embedder, name, _from_json(value))
+        state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
+        embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
+        return embedder
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -223,6 +287,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return tags
 
     # ---- helpers ------------------------------------------------------------------
+
+    def _train_kwargs(self) -> dict:
+        return {
+            "max_epochs": self.max_epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "warmup_fraction": self.warmup_fraction,
+            "gradient_clip": self.gradient_clip,
+            "patience": self.patience,
+            "validation_fraction": self.validation_fraction,
+        }
 
     def _clear_fitted_state(self) -> None:
         for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
@@ -250,6 +326,23 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             chunk = panel[start : start + self.inference_batch_size]
             batch = self._tokenize(self._scale(chunk))
             yield chunk.n_series, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
+
+
+def _to_json(value):
+    """JSON form of a fitted attribute or parameter; arrays keep their dtype."""
+    if isinstance(value, np.ndarray):
+        return {"ndarray": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
+        return np.asarray(value["ndarray"], dtype=value["dtype"])
+    return value
 
 
 def _is_tabular(X) -> bool:
