@@ -149,10 +149,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         self._check_transform_params()
-        panel = self._validate_input(X, reset=False)
         module = self.net_.module_.eval()
         with torch.no_grad():
-            parts = [module.embed(**batch, **self._embed_kwargs()).cpu() for _, batch in self._batches(panel)]
+            parts = [module.embed(**batch, **self._embed_kwargs()).cpu() for _, batch in self._batches(X)]
         return torch.cat(parts).float().numpy()
 
     def reconstruct(self, X):
@@ -175,17 +174,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``X`` without NaN.
         """
         check_is_fitted(self)
-        panel = self._validate_input(X, reset=False)
         self.net_.module_.eval()
+        grids = []
         with torch.no_grad():
-            parts = [self._reconstruct_batch(batch)[..., : panel.n_timepoints].cpu() for _, batch in self._batches(panel)]
-        scaled = torch.cat(parts).float().numpy()  # (n, C, T)
-        reconstruction = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+            for panel, batch in self._batches(X):
+                scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
+                reconstruction = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+                grids.append(np.where(panel.observed, panel.values, reconstruction))
+        grid = np.concatenate(grids)
         if isinstance(X, np.ndarray) and X.dtype.kind == "f":
             original = X if X.ndim == 3 else X[:, None, :]
-            filled = np.where(np.isnan(original), reconstruction.astype(X.dtype), original)
-            return filled.reshape(X.shape)
-        return np.where(panel.observed, panel.values, reconstruction)
+            return np.where(np.isnan(original), grid.astype(X.dtype), original).reshape(X.shape)
+        return grid
 
     def score(self, X, y=None):
         """Negative masked-reconstruction MSE of ``X`` (higher is better).
@@ -205,16 +205,15 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         score : float
         """
         check_is_fitted(self)
-        panel = self._validate_input(X, reset=False)
         module = self.net_.module_.eval()
         device = torch.device(self.net_.device)
-        total = 0.0
+        total, count = 0.0, 0
         with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(0)
-            for n_series, batch in self._batches(panel):
+            for panel, batch in self._batches(X):
                 loss, _pred, _mask = module(**batch)
-                total += float(loss) * n_series
-        return -total / panel.n_series
+                total, count = total + float(loss) * panel.n_series, count + panel.n_series
+        return -total / count
 
     def save_pretrained(self, path) -> None:
         """Save the fitted embedder to the folder ``path``: JSON config + safetensors weights.
@@ -317,15 +316,32 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         values = (panel.values - self.channel_center_[:, None]) / self.channel_scale_[:, None]  # (n, C, T)
         return Panel(values.astype(np.float32, copy=False), panel.observed, panel.times, panel.lengths)
 
-    def _batches(self, panel: Panel):
-        """Yield ``(n_series, batch)``: a scaled, tokenised batch dict on the net's device.
+    def _batches(self, X):
+        """Yield ``(panel, batch)`` per ``inference_batch_size`` series of ``X``.
 
-        Scaling and tokenising per batch keeps memory bounded by ``inference_batch_size``.
+        ``batch`` is the scaled, tokenised batch dict on the net's device. A 3-D numpy
+        array (memory-mapped too) is validated chunk by chunk, so the memory used stays
+        bounded by the batch size whatever the size of ``X``; other formats are
+        validated whole, then sliced.
         """
-        for start in range(0, panel.n_series, self.inference_batch_size):
-            chunk = panel[start : start + self.inference_batch_size]
-            batch = self._tokenize(self._scale(chunk))
-            yield chunk.n_series, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
+        size = self.inference_batch_size
+        if isinstance(X, np.ndarray) and X.ndim == 3:
+            panels = (self._validate_chunk(X, start, size) for start in range(0, len(X), size))
+        else:
+            panel = self._validate_input(X, reset=False)
+            panels = (panel[start : start + size] for start in range(0, panel.n_series, size))
+        for panel in panels:
+            batch = self._tokenize(self._scale(panel))
+            yield panel, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
+
+    def _validate_chunk(self, X: np.ndarray, start: int, size: int) -> Panel:
+        try:
+            return self._validate_input(X[start : start + size], reset=False)
+        except (TypeError, ValueError) as exc:
+            if len(X) <= size:
+                raise
+            # name the rows of X, not of the chunk
+            raise type(exc)(f"in series {start}..{min(start + size, len(X)) - 1} of X: {exc}") from exc
 
 
 def _to_json(value):
