@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory, validate_dat
 from safetensors.torch import load_file, save_file
 from skorch.history import History
 
-from ._panel import Panel, to_panel
+from ._panel import Panel, n_series, to_panel
 from ._training import make_pretrainer, pretrain
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
@@ -150,9 +150,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self)
         self._check_transform_params()
         module = self.net_.module_.eval()
+        embedding, done = None, 0
         with torch.no_grad():
-            parts = [module.embed(**batch, **self._embed_kwargs()).cpu() for _, batch in self._batches(X)]
-        return torch.cat(parts).float().numpy()
+            for panel, batch in self._batches(X):
+                part = module.embed(**batch, **self._embed_kwargs()).float().cpu().numpy()  # (batch, d)
+                if embedding is None:
+                    # one output array filled in place: a small per-batch result kept alive
+                    # above each batch's large temporaries would pin the heap and make
+                    # memory grow with the number of batches
+                    embedding = np.empty((n_series(X), part.shape[1]), dtype=np.float32)
+                embedding[done : done + panel.n_series] = part
+                done += panel.n_series
+        return embedding
 
     def reconstruct(self, X):
         """Fill every unobserved (NaN) value of ``X`` with the network's reconstruction.

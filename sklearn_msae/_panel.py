@@ -117,7 +117,7 @@ def n_series(X) -> int:
     """Number of series in ``X`` (any accepted format), without converting it."""
     if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
         return X.index.get_level_values(0).nunique()
-    return len(X)
+    return len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
 
 
 def take_series(X, indices):
