@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory, validate_dat
 from safetensors.torch import load_file, save_file
 from skorch.history import History
 
-from ._panel import Panel, n_series, to_panel
+from ._panel import Panel, from_panel, n_series, to_panel
 from ._training import make_pretrainer, pretrain
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
@@ -166,11 +166,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def reconstruct(self, X):
         """Fill every unobserved (NaN) value of ``X`` with the network's reconstruction.
 
-        Observed values are returned unchanged: for a numpy input, the result is a copy
-        of ``X`` (same dtype and shape) with only its NaNs replaced. Other formats are
-        returned on the padded grid of :func:`sklearn_msae.to_panel`, shape
-        (n_series, n_channels, n_timepoints) float32, where steps after a series' end
-        are filled too.
+        The result has ``X``'s format (array shape and float dtype, DataFrame index and
+        columns, list of series), and every observed value of ``X`` is returned
+        unchanged (bit-identical); only NaNs are replaced.
 
         Parameters
         ----------
@@ -179,22 +177,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X_filled : ndarray
+        X_filled : same type as ``X``
             ``X`` without NaN.
         """
         check_is_fitted(self)
         self.net_.module_.eval()
-        grids = []
+        reconstructions = []
         with torch.no_grad():
             for panel, batch in self._batches(X):
                 scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
                 reconstruction = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
-                grids.append(np.where(panel.observed, panel.values, reconstruction))
-        grid = np.concatenate(grids)
-        if isinstance(X, np.ndarray) and X.dtype.kind == "f":
-            original = X if X.ndim == 3 else X[:, None, :]
-            return np.where(np.isnan(original), grid.astype(X.dtype), original).reshape(X.shape)
-        return grid
+                reconstructions.append(reconstruction)
+        return from_panel(np.concatenate(reconstructions), like=X)  # fills only X's NaNs
 
     def score(self, X, y=None):
         """Negative masked-reconstruction MSE of ``X`` (higher is better).

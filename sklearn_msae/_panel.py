@@ -149,21 +149,32 @@ def _from_array(X) -> Panel:
     return Panel(values, ~np.isnan(values), times, lengths)
 
 
-def _from_multiindex(frame: pd.DataFrame) -> Panel:
+def _multiindex_layout(frame: pd.DataFrame):
+    """Where each row of a (instance, time) frame goes on the panel grid.
+
+    Returns ``order`` (rows grouped by instance in order of first appearance, time
+    order kept), and for the reordered rows their series ``codes``, their ``position``
+    in the series and the series ``lengths``.
+    """
     if frame.index.nlevels != 2:
         raise ValueError(
             "a MultiIndex DataFrame must have exactly two index levels (instance, time); "
             f"got {frame.index.nlevels} levels {list(frame.index.names)}"
         )
     codes, _ = pd.factorize(frame.index.get_level_values(0), sort=False)
-    order = np.argsort(codes, kind="stable")  # group rows by instance, keep time order
+    order = np.argsort(codes, kind="stable")
     codes = codes[order]
-    rows = _as_float32(frame.to_numpy(), "X")[order]  # (rows, C)
     lengths = np.bincount(codes).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return order, codes, np.arange(len(codes)) - starts[codes], lengths
+
+
+def _from_multiindex(frame: pd.DataFrame) -> Panel:
+    order, codes, position, lengths = _multiindex_layout(frame)
+    rows = _as_float32(frame.to_numpy(), "X")[order]  # (rows, C)
+    first_row = (np.arange(len(codes)) - position)  # row of each series' first stamp
     time_level = frame.index.get_level_values(1)[order]
-    seconds = _index_to_seconds(time_level, "the time level of the MultiIndex", starts[codes])
-    position = np.arange(len(codes)) - starts[codes]
+    seconds = _index_to_seconds(time_level, "the time level of the MultiIndex", first_row)
     _check_increasing(seconds, codes)
 
     n_series, n_timepoints, n_channels = len(lengths), int(lengths.max(initial=0)), rows.shape[1]
@@ -173,6 +184,70 @@ def _from_multiindex(frame: pd.DataFrame) -> Panel:
     times[codes, position] = seconds
     values = np.ascontiguousarray(values.transpose(0, 2, 1))  # (n, T, C) -> (n, C, T)
     return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def from_panel(values: np.ndarray, like):
+    """Put grid values (n_series, n_channels, n_timepoints) back into the format of ``like``.
+
+    The inverse of :func:`to_panel`'s layout: ``values`` on the grid of
+    ``to_panel(like)`` becomes an object shaped like ``like`` (same array shape and
+    float dtype, same index and columns, same list of series types). Where ``like``
+    holds an observed value, that value is returned unchanged (bit-identical); only its
+    NaNs take the value from ``values``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_series, n_channels, n_timepoints)
+        Values on the padded panel grid of ``like``.
+    like : array-like, DataFrame or list of series
+        Input in any format accepted by :func:`to_panel`.
+
+    Returns
+    -------
+    Same type as ``like``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_msae._panel import from_panel, to_panel
+    >>> series = [pd.Series([1.0, np.nan], index=[0.5, 1.5]), pd.Series([3.0], index=[0.2])]
+    >>> filled = from_panel(np.full((2, 1, 2), 9.0), like=series)
+    >>> filled[0].tolist(), filled[1].tolist()
+    ([1.0, 9.0], [3.0])
+    """
+    if isinstance(like, pd.DataFrame) and isinstance(like.index, pd.MultiIndex):
+        order, codes, position, _ = _multiindex_layout(like)
+        rows = np.empty((len(like), values.shape[1]), dtype=np.float64)
+        rows[order] = values[codes, :, position]  # back to the frame's own row order
+        return _fill_frame(like, rows)
+    if isinstance(like, pd.DataFrame):
+        return _fill_frame(like, values[:, 0, :])
+    if isinstance(like, (list, tuple)):
+        return type(like)(_fill_series(item, values[i]) for i, item in enumerate(like))
+    return _fill_array(like, values)
+
+
+def _fill_series(item, values: np.ndarray):
+    """One series of a list, its NaNs filled from its grid rows ``values`` (C, T)."""
+    if isinstance(item, (pd.DataFrame, pd.Series)):
+        frame = item.to_frame() if isinstance(item, pd.Series) else item
+        filled = _fill_frame(frame, values[:, : len(frame)].T)
+        return filled.iloc[:, 0].rename(item.name) if isinstance(item, pd.Series) else filled
+    return _fill_array(item, values)
+
+
+def _fill_array(original, grid: np.ndarray) -> np.ndarray:
+    """``original``'s NaNs filled from ``grid`` (cropped to its length), float dtype kept."""
+    original = np.asarray(original)
+    dtype = original.dtype if original.dtype.kind == "f" else np.float64
+    fill = grid[..., : original.shape[-1]].reshape(original.shape).astype(dtype)
+    return np.where(np.isnan(original.astype(dtype, copy=False)), fill, original)
+
+
+def _fill_frame(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame``'s NaNs filled from ``rows`` (one row per frame row), column dtypes kept."""
+    fill = pd.DataFrame(rows, index=frame.index, columns=frame.columns)
+    return frame.fillna(fill.astype({c: t for c, t in frame.dtypes.items() if t.kind == "f"}))
 
 
 def _from_list(series: list | tuple) -> Panel:

@@ -187,5 +187,9 @@ def test_reconstruct_fills_nan_and_keeps_observed_values_bit_identical(basic_mot
     print(f"HiMAE reconstruction MSE {mse:.2f} vs channel mean {mse_mean:.2f}")
     assert mse < 0.8 * mse_mean
 
-    frame_filled = embedder.reconstruct([x[:, :70] for x in X_gappy[:3]])  # other formats: the panel grid
-    assert frame_filled.shape == (3, 6, 70) and not np.isnan(frame_filled).any()
+    series = [pd.DataFrame(x[:, : 60 + 10 * i].T, columns=list("abcdef")) for i, x in enumerate(X_gappy[:3])]
+    filled_series = embedder.reconstruct(series)  # the input's own format comes back
+    for original, result in zip(series, filled_series):
+        assert result.shape == original.shape and list(result.columns) == list("abcdef")
+        assert not result.isna().any().any()
+        pd.testing.assert_frame_equal(result[original.notna()], original[original.notna()])

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_msae import to_panel
+from sklearn_msae._panel import from_panel
 
 
 def test_numpy_3d_keeps_values_and_marks_nan_unobserved():
@@ -167,3 +168,26 @@ def test_no_observed_value_is_lost_or_moved(arrays, fmt):
         np.testing.assert_array_equal(panel.values[i, :, :length], a.astype(np.float32))
         np.testing.assert_array_equal(panel.times[i, :length], t)
         assert not panel.observed[i, :, length:].any()
+    # round trip back to the input's own format
+    back = from_panel(panel.values, like=X)
+    if fmt == "multiindex":
+        pd.testing.assert_frame_equal(back, X)
+    else:
+        for original, result in zip(X, back):
+            if fmt == "frame":
+                pd.testing.assert_frame_equal(result, original)
+            else:
+                np.testing.assert_array_equal(result, original)
+
+
+def test_from_panel_fills_only_nan_and_keeps_formats():
+    X = np.array([[[1.0, np.nan, 3.0]]])
+    np.testing.assert_array_equal(from_panel(np.full((1, 1, 3), 7.0), like=X), [[[1.0, 7.0, 3.0]]])
+    X2 = np.array([[1, 2]], dtype=np.int64)  # nothing to fill; float result
+    assert from_panel(np.zeros((1, 1, 2)), like=X2).dtype == np.float64
+    index = pd.MultiIndex.from_tuples([("b", 0.0), ("a", 0.0), ("b", 0.5)])  # instances interleaved
+    frame = pd.DataFrame({"x": np.array([np.nan, 2.0, 3.0], dtype=np.float32)}, index=index)
+    panel = to_panel(frame)
+    filled = from_panel(np.where(panel.observed, panel.values, 9.0), like=frame)
+    assert filled["x"].dtype == np.float32 and filled.index.equals(frame.index)
+    assert filled["x"].tolist() == [9.0, 2.0, 3.0]
