@@ -1,17 +1,16 @@
 """sklearn-msae: scikit-learn masked-autoencoder embedders for time series."""
 
 from ._panel import Panel, to_panel
+from .aim import AIMEmbedder
 from .himae import HiMAEEmbedder
-
-# AIM export
-# RoMAE export
+from .romae import RoMAEEmbedder
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AIMEmbedder",
     "HiMAEEmbedder",
-    # AIM name
-    # RoMAE name
+    "RoMAEEmbedder",
     "Panel",
     "to_panel",
     "__version__",

@@ -2,15 +2,26 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_msae import HiMAEEmbedder
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 
 # Tiny settings: the checks fit dozens of times on 2-D data with a handful of columns.
 FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 ESTIMATORS = [
     HiMAEEmbedder(channels=(4, 8), patch_size=1, **FAST),
     HiMAEEmbedder(channels=(4, 8), patch_size=2, layer="all", pooling="meanmax", scaling="standard", **FAST),
-    # AIM estimators
-    # RoMAE estimators
+    AIMEmbedder(size="tiny", patch_size=1, **FAST),
+    AIMEmbedder(
+        embed_dim=16, depth=1, num_heads=2, decoder_embed_dim=8, decoder_depth=1, decoder_num_heads=2,
+        patch_size=2, pooling="channel", scaling="minmax", clip=None, **FAST,
+    ),
+    RoMAEEmbedder(
+        embed_dim=16, depth=1, num_heads=2, decoder_embed_dim=16, decoder_depth=1, decoder_num_heads=2,
+        use_cls=False, pooling="mean", **FAST,
+    ),
+    RoMAEEmbedder(
+        tokens="value", time_scale=0.5, embed_dim=16, depth=2, num_heads=2, decoder_embed_dim=16, decoder_depth=1,
+        decoder_num_heads=2, layer=0, scaling="minmax", **FAST,
+    ),
 ]
 
 # Checks that cannot hold for an estimator class, with the reason (none so far).
