@@ -13,7 +13,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-import sklearn_msae._base
 from sklearn_msae import HiMAEEmbedder
 
 TINY = {"size": "tiny", "max_epochs": 3, "random_state": 0}
@@ -27,20 +26,12 @@ def test_pipeline_accuracy_on_basic_motions(basic_motions):
     assert accuracy >= 0.90
 
 
-def test_grid_search_over_layers_pretrains_once_per_fold(basic_motions, tmp_path, monkeypatch):
+def test_grid_search_over_layers_pretrains_once_per_fold(basic_motions, tmp_path, pretrain_calls):
     X_train, y_train, _, _ = basic_motions
-    calls = []
-    real_pretrain = sklearn_msae._base.pretrain
-
-    def counting_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
-        calls.append(1)
-        return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
-
-    monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)
     embedder = HiMAEEmbedder(max_epochs=10, random_state=0, memory=Memory(tmp_path, verbose=0))
     pipe = Pipeline([("emb", embedder), ("clf", LogisticRegression(max_iter=1000))])
     search = GridSearchCV(pipe, {"emb__layer": [1, 2, 3, 4]}, cv=3).fit(X_train, y_train)
-    assert len(calls) == 3 + 1  # one per fold, one refit on all data
+    assert len(pretrain_calls) == 3 + 1  # one per fold, one refit on all data
     assert search.best_params_["emb__layer"] in [1, 2, 3, 4]
     assert search.best_score_ > 0.5
 
@@ -150,19 +141,10 @@ def test_transform_errors_name_the_shape(basic_motions):
         HiMAEEmbedder(**TINY).fit(X_bad)
 
 
-def test_keyboard_interrupt_leaves_the_estimator_unfitted(basic_motions, monkeypatch):
+def test_keyboard_interrupt_leaves_the_estimator_unfitted(basic_motions, request):
     X_train = basic_motions[0][:8]
     embedder = HiMAEEmbedder(**TINY).fit(X_train)
-    calls = []
-
-    def interrupted_forward(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    original = sklearn_msae.nn.himae.HiMAE.forward
-    monkeypatch.setattr(sklearn_msae.nn.himae.HiMAE, "forward", interrupted_forward)
+    request.getfixturevalue("interrupt_second_training_step")
     with pytest.raises(KeyboardInterrupt):
         embedder.fit(X_train)
     assert not hasattr(embedder, "net_") and not hasattr(embedder, "n_channels_")

@@ -5,25 +5,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sklearn_msae._base
 from sklearn_msae import HiMAEEmbedder
 from sklearn_msae.inspection import plot_resolution_profile, resolution_profile
 
 matplotlib.use("Agg")
 
 
-def test_profile_pretrains_once_per_fold_and_scores_every_layer(basic_motions, monkeypatch):
+def test_profile_pretrains_once_per_fold_and_scores_every_layer(basic_motions, pretrain_calls):
     X_train, y_train, _, _ = basic_motions
-    calls = []
-    real_pretrain = sklearn_msae._base.pretrain
-
-    def counting_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
-        calls.append(1)
-        return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
-
-    monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)
     profile = resolution_profile(HiMAEEmbedder(size="tiny", max_epochs=5, random_state=0), X_train, y_train, cv=3)
-    assert len(calls) == 3
+    assert len(pretrain_calls) == 3
     assert list(profile.columns) == ["fold", "layer", "n_features", "score"]
     assert len(profile) == 3 * 4 and sorted(profile["layer"].unique()) == [1, 2, 3, 4]
     assert profile["score"].between(0, 1).all() and profile["score"].mean() > 0.5

@@ -9,7 +9,6 @@ import pytest
 import skops.io
 from joblib import Memory
 
-import sklearn_msae.nn.himae
 from sklearn_msae import HiMAEEmbedder
 
 TINY = {"size": "tiny", "max_epochs": 3, "random_state": 0}
@@ -72,23 +71,14 @@ def test_same_random_state_is_reproducible_across_processes(fitted, tmp_path):
     np.testing.assert_array_equal(first, HiMAEEmbedder(**TINY).fit_transform(X))
 
 
-def test_interrupted_fit_writes_no_cache_entry(basic_motions, tmp_path, monkeypatch):
+def test_interrupted_fit_writes_no_cache_entry(basic_motions, tmp_path, request):
     X = basic_motions[0][:8]
     memory = Memory(tmp_path, verbose=0)
-    original = sklearn_msae.nn.himae.HiMAE.forward
-    calls = []
-
-    def interrupted_forward(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(sklearn_msae.nn.himae.HiMAE, "forward", interrupted_forward)
-        with pytest.raises(KeyboardInterrupt):
-            HiMAEEmbedder(**TINY, memory=memory).fit(X)
+    patch = request.getfixturevalue("interrupt_second_training_step")
+    with pytest.raises(KeyboardInterrupt):
+        HiMAEEmbedder(**TINY, memory=memory).fit(X)
     assert not list(tmp_path.rglob("output.pkl"))
+    patch.undo()
     embedder = HiMAEEmbedder(**TINY, memory=memory).fit(X)  # trains and caches now
     assert len(list(tmp_path.rglob("output.pkl"))) == 1
     np.testing.assert_array_equal(embedder.transform(X), HiMAEEmbedder(**TINY).fit(X).transform(X))
