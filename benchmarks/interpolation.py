@@ -53,6 +53,7 @@ MODEL = {
 HETVAE = {"mask_ratio": 0.88, "batch_size": 64, "max_epochs": 40}  # 44 of 50 hidden: 6 visible
 SPIRALS = {"mask_ratio": 0.6, "batch_size": 32, "max_epochs": 200}  # 45 of 75 hidden: 30 visible
 PAPER = {"hetvae": "RoMAE 0.233 ± 0.007; HeTVAE 0.223 ± 0.070", "spirals": "RoMAE 0.0183; ContiFormer 0.49"}
+TARGET_HETVAE_MSE = 0.20  # beat the paper's RoMAE (0.233) and HeTVAE (0.223)
 
 
 # ---- data ---------------------------------------------------------------------------
@@ -207,6 +208,30 @@ def table(title: str, metric: str, summary: dict, paper: str, digits: int) -> st
     return "\n".join(lines)
 
 
+def notes(hetvae: dict, spirals: dict) -> str:
+    mse, std = hetvae["RoMAEEmbedder"]
+    oracle = hetvae["exact posterior mean (oracle)"][0]
+    verdict = "met" if mse <= TARGET_HETVAE_MSE else "missed"
+    return "\n".join([
+        "### Notes",
+        "",
+        f"- Synthetic target MSE <= {TARGET_HETVAE_MSE}: **{verdict}** ({mse:.4f} ± {std:.4f} on the test splits; "
+        f"{mse / oracle - 1:+.1%} from the exact posterior mean, the best achievable in expectation). The test "
+        "split has 200 series, so its MSE varies by seed about as much as the methods differ; compare the "
+        "methods seed by seed (the script prints them).",
+        f"- Spirals: RMSE {spirals['RoMAEEmbedder'][0]:.4f} against the clean trajectory; the paper's 0.0183 is "
+        f"{'not ' if spirals['RoMAEEmbedder'][0] > 0.0183 else ''}reproduced. RoMAE-Experiments publishes the "
+        "spirals data and pretraining scripts but not the evaluation, so the paper's units, normalisation and "
+        "target (clean or noisy, which points) are unknown; in the generator's raw units used here (clockwise "
+        "spirals reach radius 15 in the window) the observation noise alone is 0.141 RMSE against the noisy "
+        "points. ContiFormer's own script differs again (noise 0.05, no per-spiral jitter, all spirals "
+        "counter-clockwise, coordinates min-max normalised, 50 observed points, all 150 points scored). Our "
+        "network is also far smaller and shorter-trained than the paper's "
+        "RoMAE-tiny (CPU budget).",
+        "",
+    ])
+
+
 def machine() -> str:
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
@@ -256,6 +281,7 @@ def main(argv=None) -> None:
               "MSE", summarise(hetvae_rows), PAPER["hetvae"], 4),
         table("Spirals: RMSE at the 45 unobserved points of each test window (vs clean trajectory unless noted)",
               "RMSE", summarise(spirals_rows), PAPER["spirals"], 4),
+        notes(summarise(hetvae_rows), summarise(spirals_rows)),
         "The protocol and its differences from the papers' are in the module docstring of "
         "`benchmarks/interpolation.py`.",
         "",

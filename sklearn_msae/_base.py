@@ -331,8 +331,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if isinstance(X, np.ndarray) and X.ndim == 3:
             panels = (self._validate_chunk(X, start, size) for start in range(0, len(X), size))
         else:
-            panel = self._validate_input(X, reset=False)
-            panels = (panel[start : start + size] for start in range(0, panel.n_series, size))
+            whole = self._validate_input(X, reset=False)
+            panels = (whole[start : start + size] for start in range(0, whole.n_series, size))
         for panel in panels:
             batch = self._tokenize(self._scale(panel))
             yield panel, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}

@@ -37,6 +37,13 @@ class AIMEmbedder(BaseMAEEmbedder):
     Each channel is normalised with statistics of its observed training values
     (``scaling``), then clipped to ``[-clip, clip]``. Series of any length are accepted:
     each is padded at the end with unobserved values to a multiple of ``patch_size``.
+    A series with no observed value at all is refused with a ``ValueError``.
+
+    `reconstruct` predicts every token that holds a NaN from the other, complete tokens
+    (the decoder is trained only at hidden tokens), then keeps the observed values: the
+    observed values inside such a token are not used for its prediction, so scattered
+    single missing values, which leave few complete tokens, are filled from little
+    context.
 
     Parameters
     ----------
@@ -90,8 +97,9 @@ class AIMEmbedder(BaseMAEEmbedder):
         ``scaling="standard"``, 5 standard deviations). None disables clipping.
     max_epochs : int, default=100
         Pretraining epochs.
-    batch_size : int, default=32
-        Pretraining batch size.
+    batch_size : int, default=16
+        Pretraining batch size (small, so that a small data set still gives the
+        transformer a few hundred optimiser steps).
     lr : float, default=1e-3
         Peak AdamW learning rate (linear warm-up, then cosine decay).
     weight_decay : float, default=0.05
@@ -203,7 +211,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         scaling="standard",
         clip=5.0,
         max_epochs=100,
-        batch_size=32,
+        batch_size=16,
         lr=1e-3,
         weight_decay=0.05,
         warmup_fraction=0.1,

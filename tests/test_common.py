@@ -1,8 +1,12 @@
 """scikit-learn's (and sktime's) own estimator checks on every public estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sktime.utils.estimator_checks import check_estimator
+from sktime.utils.estimator_checks import parametrize_with_checks as parametrize_with_sktime_checks
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+from sklearn_msae.sktime import AIMTransformer, HiMAETransformer, RoMAETransformer
 
 # Tiny settings: the checks fit dozens of times on 2-D data with a handful of columns.
 FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
@@ -31,3 +35,18 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}))
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ---- sktime: the adapters pass sktime's own conformance suite -------------------------
+
+# sktime checks that cannot hold for an adapter class, with the reason (none so far).
+SKTIME_EXCLUDED_CHECKS: dict[str, dict[str, str]] = {}
+
+
+@parametrize_with_sktime_checks([HiMAETransformer, AIMTransformer, RoMAETransformer], obj_varname="adapter_class")
+def test_sktime_compatible(adapter_class, test_name):
+    reason = SKTIME_EXCLUDED_CHECKS.get(adapter_class.__name__, {}).get(test_name)
+    if reason is not None:
+        pytest.skip(reason)
+    # every instance of get_test_params, on every sktime scenario that applies
+    check_estimator(adapter_class, tests_to_run=test_name, raise_exceptions=True, verbose=False)
