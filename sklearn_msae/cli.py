@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -40,6 +41,32 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# The UEA suite: wearable-sensor sets of the RoMAE paper's irregular-sampling table, plus RacketSports
+UEA_SUITE = ["BasicMotions", "Epilepsy", "RacketSports", "LSST"]
+
+
+def benchmark(args: argparse.Namespace) -> int:
+    """Linear probes of the embedders vs MiniRocket on UEA data sets, through sktime's benchmarking."""
+    from .sktime.benchmark import run_uea_benchmark
+
+    results = run_uea_benchmark(
+        args.datasets or UEA_SUITE,
+        missing_rates=args.missing_rates,
+        embedders=args.embedders,
+        probes=args.probes,
+        baseline=not args.no_baseline,
+        max_epochs=args.max_epochs,
+        random_state=args.random_state,
+        data_home=args.data_home,
+        output_dir=args.output_dir,
+        name=args.name,
+        command="sklearn-msae " + " ".join(args.argv),
+    )
+    print(results[["dataset", "missing_rate", "model", "accuracy", "fit_time_s"]].to_string(index=False))
+    print(f"\nwritten: {args.output_dir}/{args.name}.csv and {args.output_dir}/{args.name}.md")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sklearn-msae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,11 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--random-state", type=int, default=0)
     demo_parser.add_argument("--verbose", type=int, default=0, help="1: skorch progress bars while pretraining")
     demo_parser.set_defaults(run=demo)
+
+    bench = commands.add_parser("benchmark", help="embedders + linear probes vs MiniRocket (sktime benchmarking)")
+    bench.add_argument("--suite", choices=["uea"], default="uea",
+                       help=f"data sets when --datasets is not given; uea: {', '.join(UEA_SUITE)}")
+    bench.add_argument("--datasets", nargs="+", metavar="NAME", help="UEA data set names (override the suite)")
+    bench.add_argument("--missing-rates", nargs="+", type=float, default=[0.0, 0.3], metavar="RATE",
+                       help="fractions of time steps dropped per series (default: 0.0 0.3)")
+    bench.add_argument("--embedders", nargs="+", default=["himae", "aim", "romae"], choices=["himae", "aim", "romae"])
+    bench.add_argument("--probes", nargs="+", default=["logistic", "ridge"], choices=["logistic", "ridge"])
+    bench.add_argument("--no-baseline", action="store_true", help="skip MiniRocket (which needs numba)")
+    bench.add_argument("--max-epochs", type=int, default=20, help="pretraining epochs of every embedder (default 20)")
+    bench.add_argument("--random-state", type=int, default=0)
+    bench.add_argument("--data-home", help="folder of <Name>/<Name>_{TRAIN,TEST}.ts (default: SKLEARN_MSAE_DATA, ...)")
+    bench.add_argument("--output-dir", default="benchmark_results", help="where the CSV and markdown go")
+    bench.add_argument("--name", default="sktime_uea", help="stem of the output files (default sktime_uea)")
+    bench.set_defaults(run=benchmark)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     return args.run(args)
 
 

@@ -50,7 +50,9 @@ class AIM(nn.Module):
     Inputs are ``x`` (B, C, T) float, 0 where unobserved, and ``observed`` (B, C, T)
     bool; T must be a multiple of ``patch_size`` (the caller pads with unobserved values).
     A token whose values are all unobserved is inherited-masked; a partially observed
-    token stays visible with its unobserved values at 0, which the loss ignores.
+    token stays visible with its unobserved values at 0, which the loss ignores; the
+    value embedding reads each value together with its observed flag, so an unobserved
+    value is never confused with an observed 0.
 
     Parameters
     ----------
@@ -101,8 +103,9 @@ class AIM(nn.Module):
         self.random_ratio, self.temporal_ratio, self.sensor_ratio = random_ratio, temporal_ratio, sensor_ratio
         self.contiguous_temporal = contiguous_temporal
 
-        # encoder: value embedding shared by all channels; channel identity comes from positions
-        self.value_embed = nn.Linear(patch_size, embed_dim)
+        # encoder: embedding of (values, observed flags), shared by all channels; channel
+        # identity comes from positions
+        self.value_embed = nn.Linear(2 * patch_size, embed_dim)
         self.blocks = nn.ModuleList(
             Block(embed_dim, num_heads, mlp_ratio, drop_path=rate) for rate in drop_path_rates(drop_path, depth)
         )
@@ -177,12 +180,15 @@ class AIM(nn.Module):
         B, _, d = kept.shape
         return kept.new_zeros(B, num_tokens, d).scatter(1, ids_keep[..., None].expand(-1, -1, d), kept)
 
-    def forward_encoder(self, tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward_encoder(
+        self, tokens: torch.Tensor, token_observed: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode the tokens not dropped by `hybrid_selection`.
 
+        ``tokens`` (B, N, P) must be 0 wherever ``token_observed`` (B, N, P) is False.
         Returns the latent (B, N - D, embed_dim) and the kept indices ``ids_keep`` (B, N - D).
         """
-        h = self.value_embed(tokens)  # (B, N, d)
+        h = self.value_embed(torch.cat([tokens, token_observed.to(tokens.dtype)], dim=-1))  # (B, N, d)
         h = h + self._positions(tokens.shape[1], h.shape[-1], h.device)
         ids_keep, attend = hybrid_selection(mask)  # (B, N - D) each
         h = h.gather(1, ids_keep[..., None].expand(-1, -1, h.shape[-1]))  # (B, N - D, d)
@@ -221,7 +227,7 @@ class AIM(nn.Module):
         """
         tokens, token_observed, inherited = self.tokenize(x, observed)
         mask = self.mask_tokens(inherited)  # (B, N)
-        latent, ids_keep = self.forward_encoder(tokens, mask)
+        latent, ids_keep = self.forward_encoder(tokens, token_observed, mask)
         pred = self.forward_decoder(latent, ids_keep, mask)  # (B, N, P)
         loss = self.forward_loss(tokens, pred, mask, token_observed)
         return loss, self.unpatchify(pred), self.unpatchify(mask[..., None].expand_as(pred))
@@ -249,11 +255,11 @@ class AIM(nn.Module):
         """
         if pooling not in ("mean", "channel"):
             raise ValueError(f"pooling must be 'mean' or 'channel', got {pooling!r}")
-        tokens, _, inherited = self.tokenize(x, observed)
+        tokens, token_observed, inherited = self.tokenize(x, observed)
         empty = inherited.all(1)  # (B,)
         if empty.any():
             raise ValueError(f"samples {empty.nonzero().flatten().tolist()} of the batch have no observed value")
-        latent, ids_keep = self.forward_encoder(tokens, inherited)
+        latent, ids_keep = self.forward_encoder(tokens, token_observed, inherited)
         h = self._restore(latent, ids_keep, inherited.shape[1])  # (B, N, d)
         h = h.unflatten(1, (self.in_channels, -1))  # (B, C, Nt, d)
         valid = ~inherited.unflatten(1, (self.in_channels, -1))  # (B, C, Nt)
@@ -273,5 +279,5 @@ class AIM(nn.Module):
         """
         tokens, token_observed, _ = self.tokenize(x, observed)
         hidden = ~token_observed.all(-1)  # (B, N)
-        latent, ids_keep = self.forward_encoder(tokens, hidden)
+        latent, ids_keep = self.forward_encoder(tokens, token_observed, hidden)
         return self.unpatchify(self.forward_decoder(latent, ids_keep, hidden))

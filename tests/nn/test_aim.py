@@ -117,6 +117,16 @@ def test_embed_ignores_values_under_gaps(model, pooling):
     torch.testing.assert_close(model.embed(x + 7.0 * ~observed, observed, pooling=pooling), expected)
 
 
+def test_an_observed_zero_is_not_a_missing_value(model):
+    # inside a partially observed token, 0.0 observed and "unobserved" must embed differently
+    x = torch.randn(1, C, T, generator=torch.Generator().manual_seed(1))
+    x[0, 0, 1] = 0.0
+    observed = torch.ones(1, C, T, dtype=torch.bool)
+    missing = observed.clone()
+    missing[0, 0, 1] = False
+    assert not torch.allclose(model.embed(x, observed), model.embed(x, missing))
+
+
 def test_embed_does_not_depend_on_batch_composition(model):
     # D of the hybrid selection depends on the batch; the embedding of a sample must not
     x, observed = make_batch()
@@ -193,7 +203,7 @@ def test_paper_size_parameter_count():
     assert (size["embed_dim"], size["depth"], size["num_heads"], size["decoder_depth"]) == (384, 12, 6, 4)
     model = AIM(26, patch_size=10, **size)  # LSM-2: 26 features, patches of 10 minutes
     d, dd = size["embed_dim"], size["decoder_embed_dim"]
-    encoder = (10 * d + d) + size["depth"] * _block_params(d) + 2 * d
+    encoder = (2 * 10 * d + d) + size["depth"] * _block_params(d) + 2 * d
     decoder = (d * dd + dd) + dd + size["decoder_depth"] * _block_params(dd) + 2 * dd + (dd * 10 + 10)
     total = sum(p.numel() for p in model.parameters())
     print(f"AIM base: encoder {encoder:,} + decoder {decoder:,} = {total:,} parameters")
