@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -14,10 +16,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 from safetensors.torch import load_file, save_file
+from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
 from ._panel import Panel, from_panel, n_series, to_panel
-from ._training import make_pretrainer, pretrain
+from ._training import make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -110,6 +113,11 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         panel = self._validate_input(X, reset=True)
         self.n_channels_ = panel.n_channels
         self.n_timepoints_ = panel.n_timepoints
+        if self.validation_fraction and math.ceil(self.validation_fraction * panel.n_series) >= panel.n_series:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out all {panel.n_series} series of X, "
+                "leaving none to train on; lower it or fit on more series"
+            )
         self.channel_center_, self.channel_scale_ = _fit_scaling(panel, self.scaling)
         self._check_transform_params()
         batch = self._tokenize(self._scale(panel))
@@ -265,6 +273,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         embedder : fitted estimator of class ``cls``
+
+        Warns
+        -----
+        DeviceWarning
+            The model was saved with a CUDA ``device``, CUDA is not available here and
+            no ``device`` was passed: it is loaded with ``device="cpu"`` (as skorch
+            does for a pickled net).
         """
         path = Path(path)
         config = json.loads((path / _CONFIG_FILE).read_text())
@@ -273,6 +288,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
                 f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
             )
+        saved_device = config["params"].get("device", "auto")
+        if "device" not in params and resolve_device(saved_device).startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"{path} was saved with device={saved_device!r}, but CUDA is not available; loading on device='cpu'",
+                DeviceWarning,
+            )
+            params = {**params, "device": "cpu"}
         embedder = cls(**{**config["params"], **params})
         for name, value in config["fitted"].items():
             setattr(embedder, name, _from_json(value))
@@ -329,7 +351,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         size = self.inference_batch_size
         if isinstance(X, np.ndarray) and X.ndim == 3:
-            panels = (self._validate_chunk(X, start, size) for start in range(0, len(X), size))
+            # max(.., 1): an array of 0 series still gets validated (and refused as empty)
+            panels = (self._validate_chunk(X, start, size) for start in range(0, max(len(X), 1), size))
         else:
             whole = self._validate_input(X, reset=False)
             panels = (whole[start : start + size] for start in range(0, whole.n_series, size))
@@ -381,15 +404,15 @@ def _fit_scaling(panel: Panel, scaling: str | None) -> tuple[np.ndarray, np.ndar
     training range to [-1, 1] (HiMAE's tanh head). A constant channel gets scale 1.
     """
     n_channels = panel.n_channels
-    if scaling is None:
-        return np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32)
-    per_channel = np.moveaxis(panel.values, 1, 0).reshape(n_channels, -1)  # (C, n*T)
     never_observed = ~panel.observed.any(axis=(0, 2))
-    if never_observed.any():
+    if never_observed.any():  # refused with any scaling: the network could learn nothing about it
         raise ValueError(
             f"channel(s) {np.flatnonzero(never_observed).tolist()} of X have no observed value in the "
             "whole training set; drop them or fill them before fitting"
         )
+    if scaling is None:
+        return np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32)
+    per_channel = np.moveaxis(panel.values, 1, 0).reshape(n_channels, -1)  # (C, n*T)
     if scaling == "standard":
         center, scale = np.nanmean(per_channel, axis=1), np.nanstd(per_channel, axis=1)
     else:

@@ -1,17 +1,37 @@
-"""Every public embedder answers each bad input with an error naming the parameter or shape.
+"""Every public embedder and loader answers each bad input with an error naming the parameter or shape.
 
-The same table is in docs/bad_input.md (what you pass -> what you get).
+The same table is in docs/bad_input.md (what you pass -> what you get). Each row of
+``BAD_X`` is checked in ``fit`` for every embedder and, unless it is about training
+data only, in ``transform``, ``reconstruct`` and ``score`` of a fitted embedder too.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import sklearn_msae
+from sklearn_msae.datasets import load_uea
 
 EMBEDDERS = [getattr(sklearn_msae, name) for name in sklearn_msae.__all__ if name.endswith("Embedder")]
 TINY = {"max_epochs": 1, "random_state": 0}
-TINY_SIZE = {"HiMAEEmbedder": {"size": "tiny"}}
+TINY_SIZE = {"HiMAEEmbedder": {"size": "tiny"}, "AIMEmbedder": {"size": "tiny"}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny networks on a shared CPU: one torch thread avoids oversubscription."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_every_public_embedder_is_checked():
+    assert {cls.__name__ for cls in EMBEDDERS} == {"AIMEmbedder", "HiMAEEmbedder", "RoMAEEmbedder"}
 
 
 def make(cls, **params):
@@ -22,46 +42,152 @@ def good(n=6, channels=2, length=20):
     return np.random.default_rng(0).standard_normal((n, channels, length)).astype(np.float32)
 
 
-def frame(times, values=None):
-    values = np.arange(len(times), dtype=float) if values is None else values
+def frame(times, n_channels=2):
+    """One series as a (instance, time) MultiIndex frame with the given time stamps."""
     index = pd.MultiIndex.from_arrays([[0] * len(times), times])
-    return pd.DataFrame({"x": values}, index=index)
+    return pd.DataFrame({f"c{c}": np.arange(len(times), dtype=float) + c for c in range(n_channels)}, index=index)
 
 
-def with_nan(X, where):
+def series(index):
+    """One 2-channel series of a list, indexed by ``index``."""
+    return pd.DataFrame({"a": np.arange(len(index), dtype=float), "b": 1.0}, index=index)
+
+
+def changed(X, where, value=np.nan):
     X = X.copy()
-    X[where] = np.nan
+    X[where] = value
     return X
 
 
-FIT_CASES = {
-    "1-D array": (lambda: np.zeros(20), ValueError, r"2-D \(n_series, n_timepoints\) or 3-D"),
-    "4-D array": (lambda: np.zeros((2, 2, 2, 20)), ValueError, r"shape \(2, 2, 2, 20\)"),
-    "inf": (lambda: with_nan(good(), (0, 0, 0)) * np.inf, ValueError, "inf"),
-    "empty (0 series)": (lambda: np.zeros((0, 2, 20)), ValueError, "empty"),
-    "empty (0 time points)": (lambda: np.zeros((3, 2, 0)), ValueError, "0 time points"),
-    "strings": (lambda: np.full((2, 1, 3), "a"), TypeError, "strings"),
-    "object non-numbers": (lambda: np.array([[[{"a": 1}, 2.0]]], dtype=object), TypeError, "not a number"),
-    "complex": (lambda: good().astype(complex), ValueError, "[Cc]omplex"),
-    "series with no observed value": (lambda: with_nan(good(), (1,)), ValueError, r"no observed value .*series \[1\]"),
-    "channel never observed in training": (lambda: with_nan(good(), (slice(None), 1)), ValueError, r"channel\(s\) \[1\]"),
-    "duplicate time stamps": (lambda: frame([0.0, 1.0, 1.0]), ValueError, "duplicated or not sorted"),
-    "unsorted time stamps": (lambda: frame([0.0, 2.0, 1.0]), ValueError, "duplicated or not sorted"),
-    "time zones mixed": (
-        lambda: frame(pd.Index([pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02", tz="Asia/Tokyo")],
-                               dtype=object)),
-        ValueError,
-        "mixes time zones",
+MIXED_TZ = [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02", tz="Asia/Tokyo")]
+AWARE_AND_NAIVE = [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02")]
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A bad ``X``: the error it must raise (an instance of every class in ``errors``) and its message."""
+
+    make_X: Callable
+    match: str
+    errors: tuple = (ValueError,)
+    fit_only: bool = False  # about training data only: not an error at transform
+    params: dict = field(default_factory=dict)  # estimator parameters the row needs
+
+
+DTYPE = (TypeError, ValueError)  # a non-numeric dtype is both, as in scikit-learn
+
+BAD_X = {
+    # ---- wrong number of dimensions
+    "1-D array": Bad(lambda: np.zeros(20), r"X must be 2-D \(n_series, n_timepoints\) or 3-D .*shape \(20,\)"),
+    "4-D array": Bad(lambda: np.zeros((2, 2, 2, 20)), r"got an array of shape \(2, 2, 2, 20\)"),
+    "a scalar": Bad(lambda: 3.0, r"got an array of shape \(\)"),
+    "3-D array in a list": Bad(
+        lambda: [np.zeros((2, 2, 3))], r"series 0 of X must be 1-D .* or 2-D .*got shape \(2, 2, 3\)"
+    ),
+    # ---- inf
+    "inf": Bad(lambda: changed(good(), (0, 1, 3), np.inf), "X contains inf"),
+    "-inf": Bad(lambda: changed(good(), (5, 0, 0), -np.inf), "X contains inf"),
+    "float64 beyond float32": Bad(lambda: np.full((2, 2, 5), 1e39), "X contains inf or values beyond the float32 range"),
+    "inf in a list": Bad(lambda: [np.ones((2, 4)), np.array([[1.0, np.inf], [1.0, 2.0]])], "series 1 of X contains inf"),
+    "inf in a 2-D array": Bad(lambda: changed(good()[:, 0], (0, 3), np.inf), "Input X contains infinity"),
+    # ---- empty
+    "0 series": Bad(lambda: np.zeros((0, 2, 20)), "X is empty: 0 series, 2 channels, 20 time points"),
+    "0 channels": Bad(lambda: np.zeros((3, 0, 20)), "X is empty: 3 series, 0 channels"),
+    "0 time points": Bad(lambda: np.zeros((3, 2, 0)), "X is empty: .*, 0 time points"),
+    "empty list": Bad(lambda: [], "X is an empty list"),
+    "empty series in a list": Bad(lambda: [np.zeros((2, 0))], "X is empty: 1 series, 2 channels, 0 time points"),
+    "empty MultiIndex frame": Bad(lambda: frame([0.0, 1.0]).iloc[:0], "X is empty: 0 series"),
+    "2-D array with 0 rows": Bad(lambda: np.zeros((0, 20)), r"Found array with 0 sample\(s\) \(shape=\(0, 20\)\)"),
+    # ---- non-numeric dtypes
+    "strings": Bad(lambda: np.full((2, 2, 3), "a"), r"X holds strings \(dtype <U1\)", DTYPE),
+    "bytes": Bad(lambda: np.full((2, 2, 3), b"a"), r"X holds strings \(dtype \|S1\)", DTYPE),
+    "strings in a frame column": Bad(
+        lambda: frame([0.0, 1.0]).assign(c1=["a", "b"]),
+        "X has dtype object with a value that is not a number: could not convert string to float: 'a'",
+        DTYPE,
+    ),
+    "object non-numbers": Bad(
+        lambda: np.array([[[{"a": 1}, 2.0]]] * 2, dtype=object),
+        "X has dtype object with a value that is not a number",
+        DTYPE,
+    ),
+    "datetime values": Bad(
+        lambda: np.full((2, 2, 3), np.datetime64("2024-01-01")), "dtype datetime64.*time stamps belong in the index", DTYPE
+    ),
+    "complex": Bad(lambda: good().astype(complex), "X has complex dtype complex128: complex data not supported", DTYPE),
+    "strings in a 2-D array": Bad(
+        lambda: np.full((3, 20), "a"), "dtype='numeric' is not compatible with arrays of bytes/strings"
+    ),
+    "objects in a 2-D array": Bad(
+        lambda: np.full((3, 20), {"a": 1}, dtype=object), r"float\(\) argument must be .* not 'dict'", (TypeError,)
+    ),
+    "complex in a 2-D array": Bad(lambda: good()[:, 0].astype(complex), "Complex data not supported"),
+    # ---- nothing observed
+    "series with no observed value": Bad(
+        lambda: changed(good(), (1,)), r"1 series of X have no observed value \(all NaN\), e\.g\. series \[1\]"
+    ),
+    "series of a list with no observed value": Bad(
+        lambda: [np.ones((2, 5)), np.full((2, 3), np.nan)], r"no observed value .*series \[1\]"
+    ),
+    "channel never observed in training": Bad(
+        lambda: changed(good(), (slice(None), 1)),
+        r"channel\(s\) \[1\] of X have no observed value in the whole training set",
+        fit_only=True,
+    ),
+    "channel never observed in training, scaling=None": Bad(
+        lambda: changed(good(), (slice(None), 0)),
+        r"channel\(s\) \[0\] of X have no observed value",
+        fit_only=True,
+        params={"scaling": None},
+    ),
+    # ---- fewer series than the method needs (no method needs a minimum length: see below)
+    "fewer series than the validation split needs": Bad(
+        lambda: good(n=2),
+        "validation_fraction=0.6 holds out all 2 series of X, leaving none to train on",
+        fit_only=True,
+        params={"validation_fraction": 0.6},
+    ),
+    # ---- channels
+    "series of a list with different channel counts": Bad(
+        lambda: [np.ones((2, 5)), np.ones((3, 5))], r"all series of X must have the same number of channels; got \[2, 3\]"
+    ),
+    # ---- time stamps
+    "duplicate time stamps": Bad(lambda: frame([0.0, 1.0, 1.0]), "time stamps of series 0 are duplicated or not sorted"),
+    "unsorted time stamps": Bad(lambda: frame([0.0, 2.0, 1.0]), "time stamps of series 0 are duplicated or not sorted"),
+    "duplicate stamps in a list": Bad(
+        lambda: [series([0.0, 1.0]), series([0.0, 0.0])], "time stamps of series 1 are duplicated or not sorted"
+    ),
+    "unsorted DatetimeIndex in a list": Bad(
+        lambda: [series(pd.to_datetime(["2024-01-02", "2024-01-01"]))], "series 0 are duplicated or not sorted"
+    ),
+    "NaN time stamp": Bad(lambda: frame([0.0, np.nan]), r"time stamps must be finite \(no NaN or inf in the time index\)"),
+    "non-numeric time index": Bad(
+        lambda: [series(pd.Index(["a", "b"]))],
+        "the index of series 0 of X must hold numbers, datetimes or timedeltas",
+        DTYPE,
+    ),
+    "time zones mixed": Bad(lambda: frame(pd.Index(MIXED_TZ)), "the time level of the MultiIndex mixes time zones"),
+    "time zones mixed in a list": Bad(lambda: [series(pd.Index(MIXED_TZ))], "the index of series 0 of X mixes time zones"),
+    "tz-aware and naive stamps": Bad(lambda: frame(pd.Index(AWARE_AND_NAIVE)), "mixes time zones"),
+    "3-level MultiIndex": Bad(
+        lambda: pd.DataFrame({"x": [1.0]}, index=pd.MultiIndex.from_arrays([[0], [0], [0]])),
+        "a MultiIndex DataFrame must have exactly two index levels",
     ),
 }
 
 
+def check_raises(call, bad: Bad):
+    with pytest.raises(bad.errors[0], match=bad.match) as info:
+        call(bad.make_X())
+    assert all(isinstance(info.value, error) for error in bad.errors), f"{type(info.value).__mro__} vs {bad.errors}"
+
+
 @pytest.mark.parametrize("cls", EMBEDDERS, ids=lambda cls: cls.__name__)
-@pytest.mark.parametrize("case", FIT_CASES, ids=str)
-def test_bad_fit_input(cls, case):
-    make_X, error, match = FIT_CASES[case]
-    with pytest.raises(error, match=match):
-        make(cls).fit(make_X())
+@pytest.mark.parametrize("case", BAD_X, ids=str)
+def test_bad_input_to_fit(cls, case):
+    embedder = make(cls, **BAD_X[case].params)
+    check_raises(embedder.fit, BAD_X[case])
+    assert not hasattr(embedder, "net_") and not hasattr(embedder, "n_channels_")
 
 
 @pytest.fixture(scope="module", params=EMBEDDERS, ids=lambda cls: cls.__name__)
@@ -69,39 +195,178 @@ def fitted(request):
     return make(request.param).fit(good())
 
 
-def test_channel_count_differs_at_transform(fitted):
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "score"])
+@pytest.mark.parametrize("case", [case for case in BAD_X if not BAD_X[case].fit_only], ids=str)
+def test_bad_input_after_fit(fitted, method, case):
+    check_raises(getattr(fitted, method), BAD_X[case])
+
+
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "score"])
+def test_channel_count_differs_after_fit(fitted, method):
     with pytest.raises(ValueError, match="X has 3 channels, but the estimator was fitted with 2 channels"):
-        fitted.transform(good(channels=3))
+        getattr(fitted, method)(good(channels=3))
+    with pytest.raises(ValueError, match="X has 1 channels, but the estimator was fitted with 2 channels"):
+        getattr(fitted, method)(good()[:, 0])  # 2-D input: univariate series
 
 
-def test_feature_names_differ_at_transform():
-    cls = EMBEDDERS[0]
+def test_a_channel_unobserved_at_transform_is_not_an_error(fitted):
+    """Only training needs every channel: at transform a missing sensor is missing data."""
+    assert np.isfinite(fitted.transform(changed(good(), (slice(None), 1)))).all()
+
+
+@pytest.mark.parametrize("cls", EMBEDDERS, ids=lambda cls: cls.__name__)
+def test_feature_names_or_count_differ_at_transform(cls):
     X = pd.DataFrame(good(channels=1)[:, 0], columns=[f"t{i}" for i in range(20)])
     embedder = make(cls).fit(X)
-    with pytest.raises(ValueError, match="feature names"):
+    with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
         embedder.transform(X.rename(columns={"t0": "other"}))
-    with pytest.raises(ValueError, match="X has 19 features, but .* is expecting 20 features"):
+    with (
+        pytest.warns(UserWarning, match="X does not have valid feature names"),
+        pytest.raises(ValueError, match=f"X has 19 features, but {cls.__name__} is expecting 20 features"),
+    ):
         embedder.transform(X.to_numpy()[:, :19])
 
 
 def test_bad_rows_of_a_large_array_are_named_at_transform(fitted):
-    X = with_nan(good(n=600), (517,))
+    X = changed(good(n=600), (517,))
     with pytest.raises(ValueError, match=r"in series 512\.\.599 of X: .* series \[5\]"):
         fitted.set_params(inference_batch_size=256).transform(X)
 
 
 @pytest.mark.parametrize("cls", EMBEDDERS, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("length", [1, 3])
+def test_series_shorter_than_a_patch_or_a_level_are_padded_not_refused(cls, length):
+    """No method has a minimum length: each pads every series with unobserved values."""
+    X = good(length=length)
+    assert np.isfinite(make(cls).fit(X).transform(X)).all()
+
+
+def test_flatten_pooling_needs_the_fitted_length():
+    embedder = make(sklearn_msae.HiMAEEmbedder, pooling="flatten").fit(good())
+    with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 20; got 10 time points"):
+        embedder.transform(good(length=10))
+
+
+# ---- hyperparameters --------------------------------------------------------------
+
+SHARED_PARAMS = [
+    ("max_epochs", 0), ("max_epochs", -1), ("batch_size", 0), ("batch_size", -1), ("lr", 0.0), ("lr", -1e-3),
+    ("weight_decay", -0.1), ("warmup_fraction", 1.0), ("warmup_fraction", -0.1), ("gradient_clip", 0.0),
+    ("gradient_clip", -1.0), ("patience", 0), ("validation_fraction", 1.0), ("validation_fraction", -0.1),
+    ("inference_batch_size", 0), ("scaling", "robust"), ("random_state", -1), ("random_state", "seed"),
+    ("memory", 3), ("device", 0),
+]
+OWN_PARAMS = {
+    "HiMAEEmbedder": [
+        ("kernel_size", 0), ("patch_size", 0), ("patch_size", -5), ("mask_ratio", 0.0), ("mask_ratio", 1.0),
+        ("size", "huge"), ("masking", "stripes"), ("pooling", "max"), ("layer", "first"),
+    ],
+    "AIMEmbedder": [
+        ("patch_size", 0), ("embed_dim", 0), ("depth", 0), ("num_heads", -1), ("decoder_embed_dim", 0),
+        ("decoder_depth", 0), ("decoder_num_heads", 0), ("mlp_ratio", 0.0), ("drop_path", 1.0), ("drop_path", -0.1),
+        ("random_ratio", 0.0), ("temporal_ratio", 1.0), ("sensor_ratio", 0.0), ("clip", 0.0), ("clip", -1.0),
+        ("size", "huge"), ("pooling", "cls"),
+    ],
+    "RoMAEEmbedder": [
+        ("time_scale", 0.0), ("time_scale", -1.0), ("time_scale", "fast"), ("embed_dim", 0), ("depth", 0),
+        ("num_heads", 0), ("decoder_embed_dim", -4), ("decoder_depth", 0), ("decoder_num_heads", 0),
+        ("mask_ratio", 0.0), ("mask_ratio", 1.0), ("drop_path", 1.0), ("tokens", "patch"), ("pooling", "max"),
+        ("size", "huge"), ("layer", 1.5),
+    ],
+}
+PARAM_CASES = [(cls, name, value) for cls in EMBEDDERS for name, value in SHARED_PARAMS + OWN_PARAMS[cls.__name__]]
+
+
 @pytest.mark.parametrize(
-    "param, value",
-    [("max_epochs", 0), ("batch_size", -1), ("lr", 0.0), ("weight_decay", -0.1), ("inference_batch_size", 0),
-     ("validation_fraction", 1.0), ("patience", 0), ("gradient_clip", -1.0), ("scaling", "robust")],
+    "cls, param, value", PARAM_CASES, ids=[f"{cls.__name__}-{name}={value!r}" for cls, name, value in PARAM_CASES]
 )
 def test_bad_hyperparameter_is_named(cls, param, value):
-    with pytest.raises(ValueError, match=f"'{param}' parameter of {cls.__name__} must be"):
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of {cls.__name__} must be .* Got {value!r} instead"):
         make(cls, **{param: value}).fit(good())
 
 
-def test_layer_out_of_range_lists_the_valid_range():
-    embedder = make(sklearn_msae.HiMAEEmbedder).fit(good())
-    with pytest.raises(ValueError, match=r"layer=7 is out of range: .* 1\.\.4, in -4\.\.-1"):
-        embedder.set_params(layer=7).transform(good())
+# Values of the right type and range that do not fit together: checked when the network is built.
+ARCHITECTURE_CASES = [
+    ("HiMAEEmbedder", {"channels": (0, 8)}, r"channels must be a non-empty sequence of positive widths; got \(0, 8\)"),
+    ("HiMAEEmbedder", {"channels": ()}, r"channels must be a non-empty sequence of positive widths; got \(\)"),
+    ("HiMAEEmbedder", {"kernel_size": 4}, "kernel_size must be odd .*; got 4"),
+    ("AIMEmbedder", {"embed_dim": 18, "num_heads": 2}, "embed_dim=18 must be a multiple of 4 .* and of num_heads=2"),
+    ("AIMEmbedder", {"decoder_embed_dim": 20, "decoder_num_heads": 8}, "decoder_embed_dim=20 must be .* decoder_num_heads=8"),
+    ("RoMAEEmbedder", {"embed_dim": 20, "num_heads": 4}, "embed_dim=20 and num_heads=4 do not fit 'timestep' tokens"),
+    ("RoMAEEmbedder", {"use_cls": False}, "pooling='cls' needs use_cls=True"),
+]
+
+
+@pytest.mark.parametrize("name, params, match", ARCHITECTURE_CASES, ids=[f"{n}-{p}" for n, p, _ in ARCHITECTURE_CASES])
+def test_parameters_that_do_not_fit_together_are_named(name, params, match):
+    with pytest.raises(ValueError, match=match):
+        make(getattr(sklearn_msae, name), **params).fit(good())
+
+
+LAYER_CASES = [
+    ("HiMAEEmbedder", 5, r"layer=5 is out of range: this network has 4 levels, so layer must be in 1\.\.4, in -4\.\.-1 .*'all'"),
+    ("HiMAEEmbedder", 0, r"layer=0 is out of range: .* in 1\.\.4, in -4\.\.-1"),
+    ("HiMAEEmbedder", -5, r"layer=-5 is out of range: .* in 1\.\.4, in -4\.\.-1"),
+    ("RoMAEEmbedder", 2, r"layer=2 is out of range: the encoder has 2 blocks, so layer must be in 0\.\.1 or in -2\.\.-1"),
+    ("RoMAEEmbedder", -3, r"layer=-3 is out of range: the encoder has 2 blocks, so layer must be in 0\.\.1 or in -2\.\.-1"),
+]
+
+
+@pytest.mark.parametrize("name, layer, match", LAYER_CASES, ids=[f"{n}-layer={layer}" for n, layer, _ in LAYER_CASES])
+def test_layer_out_of_range_lists_the_valid_range(name, layer, match):
+    cls = getattr(sklearn_msae, name)  # tiny HiMAE: 4 levels; RoMAE's default encoder: 2 blocks
+    with pytest.raises(ValueError, match=match):
+        make(cls, layer=layer).fit(good())  # at fit, before any training
+    embedder = make(cls).fit(good())
+    with pytest.raises(ValueError, match=match):
+        embedder.set_params(layer=layer).transform(good())  # a transform-only parameter changed after fit
+
+
+INTERPOLATE_CASES = [
+    (np.zeros((5, 2)), ValueError, r"times must have shape \(n_series, n_queries\) = \(6, n_queries\).*\(5, 2\)"),
+    (np.zeros(6), ValueError, r"times must have shape .*got an array of shape \(6,\)"),
+    ([[0.0]] * 5, ValueError, "times has 5 query lists, but X has 6 series"),
+    ([np.zeros((1, 2))] * 6, ValueError, r"times\[0\] must be 1-D .*got shape \(1, 2\)"),
+    (np.full((6, 2), "a"), TypeError, "times must hold numbers"),
+    (np.full((6, 2), np.inf), ValueError, "times must be finite"),
+]
+
+
+@pytest.mark.parametrize("times, error, match", INTERPOLATE_CASES)
+def test_bad_interpolation_times_are_named(times, error, match):
+    embedder = make(sklearn_msae.RoMAEEmbedder).fit(good())
+    with pytest.raises(error, match=match):
+        embedder.interpolate(good(), times)
+
+
+# ---- the loader -------------------------------------------------------------------
+
+LOADER_CASES = [
+    ({"name": ""}, "name must be a non-empty str such as 'BasicMotions'; got ''"),
+    ({"name": None}, "name must be a non-empty str .*; got None"),
+    ({"name": 3}, "name must be a non-empty str .*; got 3"),
+    ({"split": "validation"}, "split must be 'train', 'test' or None; got 'validation'"),
+    ({"split": 1}, "split must be 'train', 'test' or None; got 1"),
+    ({"return_type": "numpy2D"}, r"return_type must be one of \['numpy3D', 'pd-multiindex'\]; got 'numpy2D'"),
+    ({"missing_rate": 1.0}, r"missing_rate must be a float in \[0, 1\); got 1\.0"),
+    ({"missing_rate": -0.1}, r"missing_rate must be a float in \[0, 1\); got -0\.1"),
+    ({"missing_rate": float("nan")}, r"missing_rate must be a float in \[0, 1\); got nan"),
+    ({"missing_rate": "0.3"}, r"missing_rate must be a float in \[0, 1\); got '0\.3'"),
+    ({"missing_rate": True}, r"missing_rate must be a float in \[0, 1\); got True"),
+    ({"random_state": -1}, r"random_state must be None, an int in \[0, 2\*\*32\), .*; got -1"),
+    ({"random_state": 2**32}, r"random_state must be None, an int in \[0, 2\*\*32\), .*; got 4294967296"),
+    ({"random_state": 1.5}, r"random_state must be .*; got 1\.5"),
+    ({"random_state": "seed"}, r"random_state must be .*; got 'seed'"),
+]
+
+
+@pytest.mark.parametrize("kwargs, match", LOADER_CASES, ids=[str(kwargs) for kwargs, _ in LOADER_CASES])
+def test_bad_loader_argument_is_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_uea(**{"name": "BasicMotions", **kwargs})
+
+
+def test_unknown_dataset_lists_where_it_looked(tmp_path):
+    match = r"(?s)UEA dataset 'NoSuchSet' \(split='train'\) not found.*NoSuchSet_TRAIN\.ts"
+    with pytest.raises(FileNotFoundError, match=match):
+        load_uea("NoSuchSet", split="train", data_home=tmp_path)
