@@ -197,14 +197,25 @@ def dataset_table(name: str, runs: list[dict]) -> str:
     return "\n".join(lines + [""])
 
 
-def summary(results: dict[str, list[dict]]) -> tuple[str, dict[str, float]]:
+# LSM-2's robustness claim is about removed sensors and time windows: structured gaps
+STRUCTURED = ["sensor", "window 50 %"]
+
+
+def summary(results: dict[str, list[dict]], kinds: list[str] | None = None) -> tuple[str, dict[str, float]]:
+    """Mean relative drop per method over ``kinds`` (all kinds if None) x data sets, as a table."""
     mean_drop = {
-        method: float(np.mean([d for runs in results.values() for d in relative_drops(runs)[method].values()]))
+        method: float(np.mean([
+            drop
+            for runs in results.values()
+            for kind, drop in relative_drops(runs)[method].items()
+            if kinds is None or kind in kinds
+        ]))
         for method in METHODS
     }
     reference = mean_drop["MiniRocket + interpolation"]
+    scope = "4 kinds of missingness" if kinds is None else " and ".join(kinds)
     lines = [
-        "### Mean relative drop over 4 kinds of missingness x 3 data sets",
+        f"### Mean relative drop over {scope} x 3 data sets",
         "",
         "| method | mean relative drop | ratio to MiniRocket + interpolation |",
         "|---|---|---|",
@@ -231,6 +242,7 @@ def main(argv=None) -> None:
     wall = time.perf_counter() - start
 
     overall, mean_drop = summary(results)
+    structured, _ = summary(results, STRUCTURED)
     ratio = mean_drop["AIM"] / mean_drop["MiniRocket + interpolation"]
     verdict = "met" if ratio <= TARGET_RATIO else "not met"
     command = "nice python benchmarks/missingness.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -254,6 +266,11 @@ def main(argv=None) -> None:
         overall,
         f"Target (AIM's mean relative drop <= {TARGET_RATIO} x MiniRocket + interpolation's): **{verdict}** "
         f"(ratio {ratio:.2f}).",
+        "",
+        structured,
+        "Scattered missing values (the `random` kinds) are where linear interpolation of densely sampled "
+        "signals is nearly lossless; LSM-2's claim concerns removed sensors and time windows, reported "
+        "separately above.",
         "",
     ])
     print(report)
