@@ -12,6 +12,20 @@ def basic_motions():
 
 
 @pytest.fixture
+def shared_uea():
+    """`load_uea` for data sets of ``../shared/data`` (or ``SKLEARN_MSAE_DATA``): skips the test when absent."""
+    from sklearn_msae.datasets import load_uea
+
+    def load(name, **kwargs):
+        try:
+            return load_uea(name, **kwargs)
+        except FileNotFoundError as exc:
+            pytest.skip(f"UEA data set {name} is not available here: {exc}")
+
+    return load
+
+
+@pytest.fixture
 def pretrain_calls(monkeypatch):
     """A list that gets one entry per real (uncached) pretraining."""
     import sklearn_msae._base

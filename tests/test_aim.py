@@ -217,3 +217,18 @@ def test_bad_input_errors_name_the_problem(fitted, basic_motions):
         fitted.reconstruct(X)
     with pytest.raises(NotFittedError):
         AIMEmbedder().reconstruct(basic_motions[0][:4])
+
+
+def test_epilepsy_with_30_percent_of_time_steps_missing(shared_uea):
+    X, _ = shared_uea("Epilepsy", split="train", missing_rate=0.3, random_state=0)
+    assert np.isnan(X).any(axis=1).mean() == pytest.approx(int(0.3 * 206) / 206)
+    embedder = AIMEmbedder(**{**TINY, "max_epochs": 3}).fit(X)
+    Z = embedder.transform(X)
+    assert Z.shape == (len(X), TINY_WIDTH) and np.isfinite(Z).all()
+    # what stands under a NaN never matters: the network gets garbage there and embeds the same
+    batch = {key: torch.as_tensor(value) for key, value in embedder._tokenize(embedder._scale(to_panel(X))).items()}
+    garbage = torch.where(batch["observed"], batch["x"], torch.full_like(batch["x"], -1e4))
+    with torch.no_grad():
+        np.testing.assert_array_equal(embedder.net_.module_.embed(garbage, batch["observed"]).numpy(), Z)
+    # and a series embeds the same alone as in the batch, whatever the others' gaps
+    np.testing.assert_allclose(embedder.transform(X[5:6]), Z[5:6], rtol=1e-5, atol=1e-6)
