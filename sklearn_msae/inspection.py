@@ -1,4 +1,4 @@
-"""Inspection tools: which resolution (encoder level) carries a task's signal."""
+"""Inspection tools: which resolution (encoder level) carries a task's signal; how gaps are filled."""
 
 from __future__ import annotations
 
@@ -118,3 +118,93 @@ def plot_resolution_profile(profile, ax=None, label=None):
     if label is not None:
         ax.legend()
     return ax
+
+
+def plot_reconstruction(embedder, X_masked, X_true, *, series=None, channels=None, ax=None):
+    """Plot observed values, hidden truth and reconstruction of a few series (needs matplotlib).
+
+    One panel per (series, channel): the observed values of ``X_masked`` (a black
+    line), the true values that were hidden (blue circles, from ``X_true``) and the
+    embedder's reconstruction at every unobserved time step (red crosses). Each
+    panel's title gives the MSE on its hidden values.
+
+    Parameters
+    ----------
+    embedder : fitted estimator with ``reconstruct``
+        A fitted embedder of this library, e.g. :class:`~sklearn_msae.HiMAEEmbedder`
+        (for a fitted :class:`~sklearn_msae.MAEImputer`, pass its ``embedder_``).
+    X_masked : ndarray of shape (n_series, n_channels, n_timepoints)
+        Series with NaN where values are hidden (or missing), as returned by
+        :func:`~sklearn_msae.datasets.make_masking_task`.
+    X_true : ndarray of shape (n_series, n_channels, n_timepoints)
+        The true values where hidden and NaN elsewhere (the second output of
+        :func:`~sklearn_msae.datasets.make_masking_task`).
+    series : int or sequence of int, default=None
+        Series to plot, one row of panels each; ``None``: the first three.
+    channels : int or sequence of int, default=None
+        Channels to plot, one column of panels each; ``None``: every channel.
+    ax : matplotlib Axes or array-like of Axes, default=None
+        Axes to draw on, ``len(series) * len(channels)`` of them (row-major: series,
+        then channel); a new figure when None.
+
+    Returns
+    -------
+    axes : ndarray of matplotlib Axes of shape (n_plotted_series, n_plotted_channels)
+        The panels; ``axes[0, 0].figure`` is the figure.
+
+    Examples
+    --------
+    >>> from sklearn_msae import HiMAEEmbedder
+    >>> from sklearn_msae.datasets import load_uea, make_masking_task
+    >>> from sklearn_msae.inspection import plot_reconstruction
+    >>> X, y = load_uea("BasicMotions", split="train")
+    >>> X_masked, X_true = make_masking_task(X, kind="interpolation", rate=0.3, random_state=0)
+    >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X_masked)
+    >>> axes = plot_reconstruction(embedder, X_masked, X_true, series=[0, 20], channels=[0, 3])
+    >>> axes.shape
+    (2, 2)
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("plot_reconstruction needs matplotlib: pip install 'sklearn-msae[plot]'") from exc
+    X_masked, X_true = np.asarray(X_masked), np.asarray(X_true)
+    if X_masked.ndim != 3 or X_masked.shape != X_true.shape:
+        raise ValueError(
+            "X_masked and X_true must be 3-D arrays (n_series, n_channels, n_timepoints) of the same shape; "
+            f"got shapes {X_masked.shape} and {X_true.shape}"
+        )
+    rows = np.atleast_1d(np.arange(min(3, len(X_masked))) if series is None else np.asarray(series))
+    columns = np.atleast_1d(np.arange(X_masked.shape[1]) if channels is None else np.asarray(channels))
+    if ax is None:
+        _, axes = plt.subplots(
+            len(rows), len(columns), figsize=(4 * len(columns), 2.2 * len(rows)), squeeze=False, sharex=True
+        )
+    else:
+        axes = np.asarray(ax, dtype=object)
+        if axes.size != len(rows) * len(columns):
+            raise ValueError(
+                f"ax must hold {len(rows) * len(columns)} Axes ({len(rows)} series x {len(columns)} channels); "
+                f"got {axes.size}"
+            )
+        axes = axes.reshape(len(rows), len(columns))
+
+    filled = np.asarray(embedder.reconstruct(X_masked[rows]))
+    # the reconstruction only where the input is unobserved: elsewhere it is the input itself
+    imputed = np.where(np.isnan(X_masked[rows]), filled, np.nan)
+    steps = np.arange(X_masked.shape[2])
+    for row, i in enumerate(rows):
+        for column, c in enumerate(columns):
+            panel, truth = axes[row, column], X_true[i, c]
+            panel.plot(steps, X_masked[i, c], color="black", linewidth=1, label="observed")
+            panel.plot(steps, truth, "o", color="tab:blue", markersize=3, fillstyle="none", label="hidden (true)")
+            panel.plot(steps, imputed[row, c], "x", color="tab:red", markersize=3, label="reconstruction")
+            hidden = ~np.isnan(truth)
+            title = f"series {i}, channel {c}"
+            if hidden.any():
+                title += f": MSE {np.mean((imputed[row, c][hidden] - truth[hidden]) ** 2):.3g}"
+            panel.set_title(title, fontsize="small")
+    for panel in axes[-1]:
+        panel.set_xlabel("time step")
+    axes[0, 0].legend(fontsize="x-small")
+    return axes

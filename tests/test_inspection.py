@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from sklearn_msae import HiMAEEmbedder
-from sklearn_msae.inspection import plot_resolution_profile, resolution_profile
+from sklearn_msae.datasets import make_masking_task
+from sklearn_msae.inspection import plot_reconstruction, plot_resolution_profile, resolution_profile
 
 matplotlib.use("Agg")
 
@@ -43,3 +44,28 @@ def test_plot_draws_one_point_per_layer():
 def test_profile_requires_layers_for_embedders_without_levels():
     with pytest.raises(ValueError, match="layers must be given: object has no n_levels"):
         resolution_profile(object(), np.zeros((4, 10)), [0, 1, 0, 1], cv=2)
+
+
+def test_plot_reconstruction_draws_observed_hidden_and_reconstructed_values(basic_motions):
+    import matplotlib.pyplot as plt
+
+    X_masked, X_true = make_masking_task(basic_motions[0][:8], kind="interpolation", rate=0.3, random_state=0)
+    embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X_masked)
+    axes = plot_reconstruction(embedder, X_masked, X_true, series=[0, 5], channels=[1, 4])
+    assert axes.shape == (2, 2)
+    observed, truth, reconstruction = axes[1, 0].get_lines()  # series 5, channel 1
+    np.testing.assert_array_equal(observed.get_ydata(), X_masked[5, 1])
+    np.testing.assert_array_equal(truth.get_ydata(), X_true[5, 1])
+    hidden = ~np.isnan(X_true[5, 1])
+    assert np.isfinite(reconstruction.get_ydata()[hidden]).all() and np.isnan(reconstruction.get_ydata()[~hidden]).all()
+    assert axes[1, 0].get_title().startswith("series 5, channel 1: MSE ")
+    assert [text.get_text() for text in axes[0, 0].get_legend().get_texts()] == ["observed", "hidden (true)", "reconstruction"]
+
+    # on given axes; by default the first three series and every channel
+    _, given = plt.subplots(3, 6)
+    assert plot_reconstruction(embedder, X_masked, X_true, ax=given).shape == (3, 6)
+    with pytest.raises(ValueError, match=r"ax must hold 4 Axes \(2 series x 2 channels\); got 3"):
+        plot_reconstruction(embedder, X_masked, X_true, series=[0, 1], channels=[0, 1], ax=given[0, :3])
+    with pytest.raises(ValueError, match="same shape"):
+        plot_reconstruction(embedder, X_masked, X_true[:, :2])
+    plt.close("all")

@@ -11,3 +11,7 @@ from .himae import HiMAETransformer
 from .romae import RoMAETransformer
 
 __all__ = ["AIMTransformer", "HiMAETransformer", "RoMAETransformer"]
+
+from .impute import MAEImputerTransformer  # noqa: E402  (Series -> Series: fills NaN)
+
+__all__ += ["MAEImputerTransformer"]

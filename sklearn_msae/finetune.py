@@ -1,0 +1,858 @@
+"""Supervised fine-tuning of a masked-autoencoder embedder: `MAEClassifier`, `MAERegressor`.
+
+The estimators start from an embedder (its pretrained weights, or a clone pretrained on
+``X``), put a linear head on the embedder's differentiable ``embed`` path and train the
+encoder and the head end to end through skorch (``NeuralNetClassifier`` /
+``NeuralNetRegressor``, kept as ``net_``). Inputs go through the embedder's own
+validation, scaling and tokenisation, exactly as in its ``transform``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import check_random_state
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+from skorch.dataset import ValidSplit
+from torch import nn
+from torch.optim.lr_scheduler import LambdaLR
+
+from ._base import BaseMAEEmbedder
+from ._panel import n_series
+from ._training import resolve_device, warmup_cosine
+from .nn.aim import AIM
+from .nn.himae import HiMAE
+from .nn.romae import RoMAE
+
+__all__ = ["MAEClassifier", "MAERegressor"]
+
+
+# ---- the torch side ---------------------------------------------------------------------
+
+
+def encoder_stages(network: nn.Module, embed_kwargs: dict):
+    """Where each parameter of ``network`` sits in the stack that ``embed`` runs.
+
+    Returns ``(stage, n_blocks)``: ``stage(name)`` is 0 for the input embedding,
+    ``i + 1`` for the ``i``-th encoder block (a transformer block, or a HiMAE level),
+    ``n_blocks + 1`` for a final norm, and None for a parameter that ``embed`` with
+    ``embed_kwargs`` does not use (the decoder, blocks past the embedded layer);
+    ``n_blocks`` counts the blocks used. None for a network of unknown layout.
+    """
+    if isinstance(network, AIM):
+        depth = len(network.blocks)
+
+        def aim_stage(name: str) -> int | None:
+            if name.startswith("value_embed."):
+                return 0
+            if name.startswith("blocks."):
+                return int(name.split(".")[1]) + 1
+            if name.startswith("norm."):
+                return depth + 1
+            return None  # decoder, mask token
+
+        return aim_stage, depth
+    if isinstance(network, RoMAE):
+        used = embed_kwargs.get("layer", -1) % len(network.encoder.blocks) + 1
+
+        def romae_stage(name: str) -> int | None:
+            if name.startswith("token_embed.") or name == "cls_token":
+                return 0
+            if name.startswith("encoder.blocks."):
+                block = int(name.split(".")[2])
+                return block + 1 if block < used else None
+            return None  # decoder, mask token
+
+        return romae_stage, used
+    if isinstance(network, HiMAE):
+        n_levels = len(network.encoder)
+        used = max(level % n_levels for level in embed_kwargs.get("levels", (-1,))) + 1
+
+        def himae_stage(name: str) -> int | None:
+            if name.startswith("encoder."):
+                level = int(name.split(".")[1])
+                return level + 1 if level < used else None
+            return None  # decoder (up-blocks) and reconstruction head
+
+        return himae_stage, used
+    return None
+
+
+class FineTuneNetwork(nn.Module):
+    """A pretrained network's ``embed`` followed by a standardising linear head.
+
+    The head computes ``linear((z - feature_center) / feature_scale)`` of the embedding
+    ``z``; the centre and scale are fixed buffers (the pretrained embedding's training
+    statistics, set by the estimator); the linear layer starts at zero (the estimator
+    may then set it to a linear probe).
+
+    Parameters
+    ----------
+    network : type of torch.nn.Module
+        The embedder's network class (`HiMAE`, `AIM` or `RoMAE`).
+    network_kwargs : dict
+        Its constructor arguments.
+    embed_kwargs : dict
+        Keyword arguments of its ``embed`` besides the batch (``layer``, ``pooling``...).
+    n_features : int
+        Width of the embedding.
+    n_outputs : int
+        Width of the head (classes, or regression targets).
+    freeze : bool
+        Train the head only: the network's parameters need no gradient and it stays in
+        eval mode (BatchNorm statistics, dropout), whatever the mode of the wrapper.
+    layer_decay : float or None
+        Layer-wise learning-rate decay, see `param_groups`.
+    """
+
+    def __init__(
+        self,
+        network: type[nn.Module],
+        network_kwargs: dict,
+        embed_kwargs: dict,
+        n_features: int,
+        n_outputs: int,
+        freeze: bool = False,
+        layer_decay: float | None = None,
+    ):
+        super().__init__()
+        self.backbone = network(**network_kwargs)
+        self.embed_kwargs, self.freeze, self.layer_decay = dict(embed_kwargs), freeze, layer_decay
+        self.register_buffer("feature_center", torch.zeros(n_features))
+        self.register_buffer("feature_scale", torch.ones(n_features))
+        self.head = nn.Linear(n_features, n_outputs)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+        stages = encoder_stages(self.backbone, self.embed_kwargs)
+        if stages is None and layer_decay is not None:
+            raise ValueError(
+                f"layer_decay needs a network of known layout (HiMAE, AIM, RoMAE); got {network.__name__}"
+            )
+        stage, self.n_blocks = stages if stages is not None else ((lambda name: 0), 0)
+        self.stages = {name: stage(name) for name, _ in self.backbone.named_parameters()}
+        for name, param in self.backbone.named_parameters():
+            param.requires_grad_(not freeze and self.stages[name] is not None)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze:
+            self.backbone.eval()
+        return self
+
+    def forward(self, **batch) -> torch.Tensor:
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            z = self.backbone.embed(**batch, **self.embed_kwargs)  # (B, n_features)
+        return self.head((z - self.feature_center) / self.feature_scale)  # (B, n_outputs)
+
+    def param_groups(self, lr: float, weight_decay: float) -> list[dict]:
+        """AdamW parameter groups of the trainable parameters.
+
+        Biases, normalisation weights and learned tokens get no weight decay. With
+        ``layer_decay`` (BEiT / MAE fine-tuning), a parameter at stage ``s`` of
+        `encoder_stages` learns at ``lr * layer_decay ** (n_blocks + 1 - s)``: the head
+        and a final norm at ``lr``, the last block at ``lr * layer_decay``, the input
+        embedding at ``lr * layer_decay ** (n_blocks + 1)``.
+        """
+        groups: dict[tuple[float, float], list[nn.Parameter]] = {}
+        top = self.n_blocks + 1
+        named = [(f"backbone.{name}", param, self.stages[name]) for name, param in self.backbone.named_parameters()]
+        named += [(f"head.{name}", param, top) for name, param in self.head.named_parameters()]
+        for name, param, stage in named:
+            if not param.requires_grad:
+                continue
+            scale = 1.0 if self.layer_decay is None else self.layer_decay ** (top - stage)
+            decay = 0.0 if param.ndim <= 1 or name.endswith("_token") else weight_decay
+            groups.setdefault((scale, decay), []).append(param)
+        return [
+            {"params": params, "lr": lr * scale, "weight_decay": decay}
+            for (scale, decay), params in sorted(groups.items(), reverse=True)
+        ]
+
+
+class _FineTuneNetMixin:
+    """Optimiser groups from `FineTuneNetwork.param_groups`; a user's Ctrl-C is remembered.
+
+    skorch's ``partial_fit`` swallows ``KeyboardInterrupt`` (its ``EarlyStopping`` stops
+    by raising one); ``interrupted_`` tells a user's interrupt from early stopping.
+    """
+
+    def initialize_optimizer(self, triggered_directly=None):
+        kwargs = self.get_params_for("optimizer")
+        weight_decay = kwargs.pop("weight_decay", 0.0)
+        lr = kwargs.pop("lr", self.lr)
+        self.optimizer_ = self.optimizer(self.module_.param_groups(lr, weight_decay), lr=lr, **kwargs)
+        return self
+
+    def fit_loop(self, X, y=None, **fit_params):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            stopper = dict(self.callbacks_).get("early_stopping")
+            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
+            raise
+
+
+class _ClassifierNet(_FineTuneNetMixin, NeuralNetClassifier):
+    pass
+
+
+class _RegressorNet(_FineTuneNetMixin, NeuralNetRegressor):
+    pass
+
+
+# ---- the estimators ---------------------------------------------------------------------
+
+
+def _embed(network: nn.Module, batch: dict[str, np.ndarray], embed_kwargs: dict, size: int) -> np.ndarray:
+    """Embeddings (n, d), float64, of a tokenised batch, ``size`` series at a time."""
+    device = next(network.parameters()).device
+    parts = []
+    with torch.no_grad():
+        for start in range(0, len(next(iter(batch.values()))), size):
+            chunk = {key: torch.as_tensor(value[start : start + size], device=device) for key, value in batch.items()}
+            parts.append(network.embed(**chunk, **embed_kwargs))
+    return torch.cat(parts).double().cpu().numpy()
+
+
+def _shallow_copy(obj):
+    """A new object sharing ``obj``'s attribute values (``copy.copy`` would pickle a skorch net)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+class _BaseFineTuner(BaseEstimator):
+    """What `MAEClassifier` and `MAERegressor` share: everything but the targets and the loss."""
+
+    _parameter_constraints: dict = {
+        "embedder": [HasMethods(["fit", "transform"]), None],
+        "freeze": ["boolean"],
+        "head_init": [StrOptions({"probe", "zeros"})],
+        "layer_decay": [Interval(Real, 0, 1, closed="right"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    # ---- subclass interface -------------------------------------------------------
+
+    def _encode_targets(self, y) -> np.ndarray:
+        """Validate ``y``, set the target attributes, return the net's targets."""
+        raise NotImplementedError
+
+    def _n_outputs(self) -> int:
+        raise NotImplementedError
+
+    def _make_net(self, **kwargs):
+        raise NotImplementedError
+
+    def _probe(self, features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Head weight (n_outputs, n_features) and bias (n_outputs,) of a linear probe on standardised features."""
+        raise NotImplementedError
+
+    def _stratify(self, y: np.ndarray, n_valid: int) -> bool:
+        return False
+
+    # ---- fit ----------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the embedder's own parameters are validated too
+    def fit(self, X, y):
+        """Fine-tune the embedder's encoder and a linear head on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_channels, n_timepoints) or (n_series, n_timepoints), \
+                DataFrame or list of series
+            Training series in any format accepted by the embedder; NaN marks unobserved
+            values.
+        y : array-like of shape (n_series,) (or (n_series, n_targets) for `MAERegressor`)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._clear_fitted_state()
+        try:
+            self._fit(X, y)
+        except BaseException:
+            # all or nothing: an error or a KeyboardInterrupt leaves no half-fitted state
+            self._clear_fitted_state()
+            raise
+        return self
+
+    def _fit(self, X, y) -> None:
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        targets = self._encode_targets(y)
+        # before a pretraining; other formats (sparse matrices...) are left to the embedder's validation
+        n_given = n_series(X) if isinstance(X, (np.ndarray, pd.DataFrame, list, tuple)) else None
+        if n_given is not None and n_given != len(targets):
+            raise ValueError(f"X has {n_given} series but y has {len(targets)} targets; give one target per series")
+        rng = check_random_state(self.random_state)
+        pretrain_seed, seed = (int(rng.randint(np.iinfo(np.int32).max)) for _ in range(2))
+
+        source = self._pretrained_embedder(X, pretrain_seed)
+        self.embedder_ = embedder = self._copy_embedder(source)
+        embedder._check_transform_params()
+        panel = embedder._validate_input(X, reset=False)
+        if panel.n_series != len(targets):
+            raise ValueError(f"X has {panel.n_series} series but y has {len(targets)} targets")
+        batch = embedder._tokenize(embedder._scale(panel))
+        features = _embed(embedder.net_.module_.eval(), batch, embedder._embed_kwargs(), embedder.inference_batch_size)
+
+        network_kwargs = embedder.net_.get_params_for("module")
+        n_valid = math.ceil(self.validation_fraction * len(targets)) if self.early_stopping else 0
+        if self.early_stopping and len(targets) - n_valid < 1:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} of the "
+                f"{len(targets)} series and leaves none to train on; give more series or set early_stopping=False"
+            )
+        net = self._build_net(
+            type(embedder.net_.module_), network_kwargs, embedder._embed_kwargs(), features.shape[1], seed,
+            n_train=len(targets) - n_valid, stratified=self._stratify(targets, n_valid),
+        )
+        net.initialize()
+        module = net.module_
+        module.backbone.load_state_dict(embedder.net_.module_.state_dict())
+        center, scale = features.mean(axis=0), features.std(axis=0)
+        scale = np.where(scale > 1e-6, scale, 1.0)
+        module.feature_center.copy_(torch.as_tensor(center))
+        module.feature_scale.copy_(torch.as_tensor(scale))
+        if self.head_init == "probe":  # LP-FT: start from the linear probe of the pretrained features
+            weight, bias = self._probe((features - center) / scale, targets)
+            module.head.weight.data.copy_(torch.as_tensor(weight))
+            module.head.bias.data.copy_(torch.as_tensor(bias))
+
+        device = torch.device(net.device)
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            net.partial_fit(batch, targets)  # initialised above: partial_fit keeps the loaded weights
+        if net.interrupted_:
+            raise KeyboardInterrupt("fine-tuning was interrupted; the estimator stays unfitted")
+        stopper = dict(net.callbacks_).get("early_stopping")
+        if stopper is not None:
+            stopper.best_model_weights_ = None  # a copy of the weights, no longer needed
+        net.module_.eval()
+        self.net_ = net
+        self.n_epochs_ = len(net.history)
+        self._share_network()
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(embedder, name):
+                setattr(self, name, getattr(embedder, name))
+
+    def _pretrained_embedder(self, X, seed: int) -> BaseMAEEmbedder:
+        """The fitted embedder to start from: the given one, or a clone pretrained on ``X``."""
+        embedder = self.embedder
+        if embedder is None:
+            from .romae import RoMAEEmbedder
+
+            embedder = RoMAEEmbedder()
+        frozen = isinstance(embedder, FrozenEstimator)
+        inner = embedder.estimator if frozen else embedder
+        if not isinstance(inner, BaseMAEEmbedder):
+            raise TypeError(
+                "embedder must be a HiMAEEmbedder, AIMEmbedder or RoMAEEmbedder (fitted or not, or a fitted one "
+                f"wrapped in sklearn.frozen.FrozenEstimator); got {type(inner).__name__}"
+            )
+        try:
+            check_is_fitted(inner)
+            return inner  # never modified: `_copy_embedder` copies what it needs
+        except NotFittedError:
+            if frozen:
+                raise ValueError(
+                    "the embedder wrapped in FrozenEstimator is not fitted; fit it first, or pass it unwrapped "
+                    "to pretrain a clone of it on X"
+                ) from None
+        pretrainer = clone(inner)
+        if pretrainer.random_state is None:
+            pretrainer.set_params(random_state=seed)
+        return pretrainer.fit(X)
+
+    def _copy_embedder(self, source: BaseMAEEmbedder) -> BaseMAEEmbedder:
+        """A fitted copy of ``source`` on this estimator's device; ``source`` is left as it is."""
+        embedder = clone(source).set_params(device=self.device)
+        for name, value in vars(source).items():
+            if name.endswith("_") and not name.startswith("_") and name != "net_":
+                setattr(embedder, name, value.copy() if isinstance(value, np.ndarray) else value)
+        network = source.net_.module_
+        state = {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}
+        embedder.net_ = embedder._build_net(
+            source.net_.get_params_for("module"), state, source.net_.history.to_list(), embedder._train_kwargs()
+        )
+        return embedder
+
+    def _build_net(self, network, network_kwargs, embed_kwargs, n_features, seed, *, n_train, stratified):
+        steps_per_epoch = math.ceil(n_train / self.batch_size)
+        total_steps = self.max_epochs * steps_per_epoch
+        schedule = partial(
+            warmup_cosine, warmup_steps=max(1, round(self.warmup_fraction * total_steps)), total_steps=total_steps
+        )
+        callbacks = [("lr_schedule", LRScheduler(policy=LambdaLR, lr_lambda=schedule, step_every="batch"))]
+        if self.gradient_clip:
+            callbacks.append(("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip)))
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True))
+            )
+        return self._make_net(
+            module=FineTuneNetwork,
+            module__network=network,
+            module__network_kwargs=network_kwargs,
+            module__embed_kwargs=embed_kwargs,
+            module__n_features=n_features,
+            module__n_outputs=self._n_outputs(),
+            module__freeze=self.freeze,
+            module__layer_decay=self.layer_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            train_split=(
+                ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
+                if self.early_stopping
+                else None
+            ),
+            iterator_train__shuffle=True,
+            callbacks=callbacks,
+            device=resolve_device(self.device),
+            verbose=self.verbose,
+        )
+
+    # ---- inference ----------------------------------------------------------------
+
+    def _forward(self, X) -> np.ndarray:
+        """The head's output (n_series, n_outputs), float64, for ``X``."""
+        check_is_fitted(self)
+        module = self.net_.module_.eval()
+        output, done = None, 0
+        with torch.no_grad():
+            for panel, batch in self.embedder_._batches(X):
+                part = module(**batch).double().cpu().numpy()  # (batch, n_outputs)
+                if output is None:
+                    output = np.empty((n_series(X), part.shape[1]))
+                output[done : done + panel.n_series] = part
+                done += panel.n_series
+        return output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # every embedder accepts NaN as "unobserved"
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def _clear_fitted_state(self) -> None:
+        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
+            delattr(self, name)
+
+    def _share_network(self) -> None:
+        """Make ``embedder_`` embed with the fine-tuned network (``net_.module_.backbone``) itself."""
+        net = self.embedder_.net_
+        net.module_ = self.net_.module_.backbone
+        net.initialize_optimizer()  # over the shared parameters, so the pretrained copy is freed
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # may be self.__dict__ itself, which must stay as it is
+        if "embedder_" in state and "net_" in state:
+            # embedder_.net_.module_ is net_.module_.backbone: pickle its weights once (with
+            # net_), and share it again on loading
+            embedder, embedder_net = _shallow_copy(state["embedder_"]), _shallow_copy(state["embedder_"].net_)
+            embedder_net.module_ = embedder_net.optimizer_ = None
+            embedder.net_ = embedder_net
+            state["embedder_"] = embedder
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "embedder_" in state and "net_" in state:
+            self._share_network()
+
+
+_PARAMETERS_DOC = """
+    embedder : HiMAEEmbedder, AIMEmbedder, RoMAEEmbedder or None, default=None
+        Where the encoder comes from. A fitted embedder lends a copy of its pretrained
+        network (the embedder itself is never modified); an unfitted one is cloned and
+        pretrained on ``X`` (self-supervised) at the start of ``fit``, with a seed drawn
+        from ``random_state`` when its own ``random_state`` is None. None pretrains
+        ``RoMAEEmbedder()``. The embedder's parameters fix the input handling (scaling,
+        tokens) and what is embedded (``layer``, ``pooling``). ``clone`` (and so a grid
+        search) clones a fitted embedder into an unfitted one; wrap it in
+        ``sklearn.frozen.FrozenEstimator`` to keep its pretraining, or give it a
+        ``memory`` to cache the pretraining of each fold.
+    freeze : bool, default=False
+        Train the head only (a linear probe trained by gradient descent): the encoder's
+        weights and BatchNorm statistics stay as pretrained.
+    head_init : {{"probe", "zeros"}}, default="probe"
+        Start of the head. ``"probe"``: the linear probe of the pretrained embedding
+        ({probe} on the standardised training embeddings), so that fine-tuning starts
+        from the probe's solution rather than from a random head whose gradients would
+        distort the pretrained features (LP-FT, Kumar et al., ICLR 2022). ``"zeros"``:
+        a zero head.
+    layer_decay : float in (0, 1] or None, default=None
+        Layer-wise learning-rate decay (BEiT / MAE fine-tuning): the head (and AIM's final
+        norm) learns at ``lr``, the last encoder block used at ``lr * layer_decay``, the
+        block before at ``lr * layer_decay ** 2``, ..., the input embedding (token
+        embedding, RoMAE's [CLS]) at ``lr * layer_decay ** (n_blocks + 1)``. For
+        transformers a block is a transformer block (RoMAE: those up to ``layer``); for
+        HiMAE it is an encoder level (those up to the deepest level of ``layer``), the
+        first level taking the place of the input embedding. None: one learning rate.
+    max_epochs : int, default=30
+        Fine-tuning epochs.
+    batch_size : int, default=16
+        Fine-tuning batch size.
+    lr : float, default=1e-3
+        Peak AdamW learning rate (linear warm-up, then cosine decay to 0 at
+        ``max_epochs``).
+    weight_decay : float, default=0.05
+        AdamW weight decay, on weight matrices only (not on biases, norms and learned
+        tokens).
+    warmup_fraction : float, default=0.1
+        Fraction of the training steps spent warming up the learning rate.
+    gradient_clip : float or None, default=1.0
+        Maximum gradient norm; None disables clipping.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the series and stop when their loss has not
+        improved for ``n_iter_no_change`` epochs, keeping the weights of the best epoch.
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction of the series held out when ``early_stopping`` is True{stratified}.
+    n_iter_no_change : int, default=10
+        Early-stopping patience in epochs.
+    device : str, default="auto"
+        Torch device of the fine-tuning and of prediction; ``"auto"`` uses CUDA when
+        available.
+    verbose : int, default=0
+        Print skorch's per-epoch log when positive.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the validation split, batch order and stochastic layers (and of an
+        unseeded embedder's pretraining); an int makes ``fit`` reproducible on CPU."""
+
+_ATTRIBUTES_DOC = """
+    embedder_ : HiMAEEmbedder, AIMEmbedder or RoMAEEmbedder
+        A fitted copy of the embedder whose network is the fine-tuned encoder itself:
+        ``embedder_.transform`` gives fine-tuned embeddings and
+        ``embedder_.save_pretrained`` saves the fine-tuned encoder.
+    net_ : skorch.{net}
+        The skorch net: ``net_.module_`` is a `FineTuneNetwork` (``backbone``, the
+        encoder's network, and ``head``) and ``net_.history`` the training log.
+    n_epochs_ : int
+        Epochs trained (fewer than ``max_epochs`` after early stopping).
+    n_features_in_ : int
+        Number of columns seen in ``fit``; set only for 2-D input.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen in ``fit``; set only for a 2-D DataFrame with string columns."""
+
+
+class MAEClassifier(ClassifierMixin, _BaseFineTuner):
+    __doc__ = (
+        """Fine-tune a masked-autoencoder embedder and a linear head for classification.
+
+    The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
+    head on its embedding are trained end to end with label-smoothed cross-entropy,
+    AdamW and a warm-up + cosine learning rate. The embedding is exactly the embedder's
+    ``transform`` (same scaling, tokens, ``layer`` and ``pooling``), made differentiable,
+    so missing values (NaN) are handled as the embedder handles them. The head
+    standardises the embedding with its statistics on the training series (as
+    ``StandardScaler`` would) and starts from the linear probe of the pretrained
+    embedding (``head_init``).
+
+    Parameters
+    ----------"""
+        + _PARAMETERS_DOC.format(
+            stratified=", stratified by class when every class has enough series",
+            probe="``LogisticRegression()``",
+        )
+        + """
+    label_smoothing : float in [0, 1), default=0.0
+        Label smoothing of the cross-entropy loss.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels."""
+        + _ATTRIBUTES_DOC.format(net="NeuralNetClassifier")
+        + """
+
+    See Also
+    --------
+    MAERegressor : the same for regression.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_basic_motions
+    >>> from sklearn_msae import AIMEmbedder, MAEClassifier
+    >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+    >>> embedder = AIMEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X)
+    >>> clf = MAEClassifier(embedder, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['badminton', 'running', 'standing', 'walking']
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 4)
+
+    The head alone (a linear probe), with a layer-wise decay of the learning rate
+    when the encoder is trained:
+
+    >>> probe = MAEClassifier(embedder, freeze=True, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf = MAEClassifier(embedder, layer_decay=0.75, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.embedder_.transform(X[:3]).shape  # fine-tuned embeddings
+    (3, 32)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **_BaseFineTuner._parameter_constraints,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        embedder=None,
+        *,
+        freeze=False,
+        head_init="probe",
+        layer_decay=None,
+        label_smoothing=0.0,
+        max_epochs=30,
+        batch_size=16,
+        lr=1e-3,
+        weight_decay=0.05,
+        warmup_fraction=0.1,
+        gradient_clip=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        device="auto",
+        verbose=0,
+        random_state=None,
+    ):
+        self.embedder = embedder
+        self.freeze = freeze
+        self.head_init = head_init
+        self.layer_decay = layer_decay
+        self.label_smoothing = label_smoothing
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.gradient_clip = gradient_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def predict_proba(self, X):
+        """Class probabilities of every series of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``, with the same number of channels.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_series, n_classes)
+            Probabilities of the classes, in the order of ``classes_``.
+        """
+        logits = self._forward(X)
+        return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+
+    def predict(self, X):
+        """Most probable class of every series of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``, with the same number of channels.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_series,)
+            Labels from ``classes_``.
+        """
+        logits = self._forward(X)
+        return self.classes_[logits.argmax(axis=1)]
+
+    def _encode_targets(self, y) -> np.ndarray:
+        check_classification_targets(y)
+        y = column_or_1d(y, warn=True)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs series of at least 2 classes in y; got {len(self.classes_)} class"
+            )
+        return encoded.astype(np.int64)
+
+    def _n_outputs(self) -> int:
+        return len(self.classes_)
+
+    def _stratify(self, y: np.ndarray, n_valid: int) -> bool:
+        n_classes = len(self.classes_)
+        return np.bincount(y).min() >= 2 and n_valid >= n_classes and len(y) - n_valid >= n_classes
+
+    def _probe(self, features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probe = LogisticRegression(max_iter=1000).fit(features, targets)
+        weight, bias = probe.coef_, probe.intercept_
+        if len(self.classes_) == 2:  # one logit -> two whose softmax is the same sigmoid
+            weight, bias = np.concatenate([-weight, weight]) / 2, np.concatenate([-bias, bias]) / 2
+        return weight, bias
+
+    def _make_net(self, **kwargs):
+        return _ClassifierNet(
+            criterion=nn.CrossEntropyLoss,
+            criterion__label_smoothing=self.label_smoothing,
+            classes=list(range(len(self.classes_))),
+            **kwargs,
+        )
+
+
+class MAERegressor(RegressorMixin, _BaseFineTuner):
+    __doc__ = (
+        """Fine-tune a masked-autoencoder embedder and a linear head for regression.
+
+    The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
+    head on its embedding are trained end to end on the mean squared error of the
+    standardised targets, with AdamW and a warm-up + cosine learning rate. The
+    embedding is exactly the embedder's ``transform`` (same scaling, tokens, ``layer``
+    and ``pooling``), made differentiable, so missing values (NaN) are handled as the
+    embedder handles them. The head standardises the embedding with its statistics on
+    the training series and starts from the ridge probe of the pretrained embedding
+    (``head_init``).
+
+    Parameters
+    ----------"""
+        + _PARAMETERS_DOC.format(stratified="", probe="``Ridge()`` of the standardised targets")
+        + """
+
+    Attributes
+    ----------
+    target_center_, target_scale_ : ndarray of shape (n_targets,)
+        Mean and standard deviation of the training targets; the network predicts the
+        standardised targets."""
+        + _ATTRIBUTES_DOC.format(net="NeuralNetRegressor")
+        + """
+
+    See Also
+    --------
+    MAEClassifier : the same for classification.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_msae import HiMAEEmbedder, MAERegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 2, 64)).astype(np.float32)
+    >>> y = X[:, 0].std(axis=1)  # the amplitude of channel 0
+    >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0)  # pretrained in fit
+    >>> reg = MAERegressor(embedder, max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+    )
+
+    def __init__(
+        self,
+        embedder=None,
+        *,
+        freeze=False,
+        head_init="probe",
+        layer_decay=None,
+        max_epochs=30,
+        batch_size=16,
+        lr=1e-3,
+        weight_decay=0.05,
+        warmup_fraction=0.1,
+        gradient_clip=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        device="auto",
+        verbose=0,
+        random_state=None,
+    ):
+        self.embedder = embedder
+        self.freeze = freeze
+        self.head_init = head_init
+        self.layer_decay = layer_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.gradient_clip = gradient_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def predict(self, X):
+        """Predicted targets of every series of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or list of series
+            Series in any format accepted by ``fit``, with the same number of channels.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_series,) or (n_series, n_targets)
+            Float64 predictions, shaped like the ``y`` given to ``fit``.
+        """
+        output = self._forward(X)
+        prediction = output * self.target_scale_ + self.target_center_
+        return prediction[:, 0] if self._y_1d else prediction
+
+    def _encode_targets(self, y) -> np.ndarray:
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")  # 1-D or 2-D, finite
+        self._y_1d = y.ndim == 1
+        y = y.reshape(len(y), -1)  # (n, n_targets)
+        self.target_center_ = y.mean(axis=0)
+        scale = y.std(axis=0)
+        self.target_scale_ = np.where(scale > 0, scale, 1.0)
+        return ((y - self.target_center_) / self.target_scale_).astype(np.float32)
+
+    def _n_outputs(self) -> int:
+        return len(self.target_center_)
+
+    def _probe(self, features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probe = Ridge(alpha=1.0).fit(features, targets)  # targets (n, n_targets): coef_ (n_targets, n_features)
+        return probe.coef_, probe.intercept_
+
+    def _make_net(self, **kwargs):
+        return _RegressorNet(criterion=nn.MSELoss, **kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
