@@ -117,7 +117,9 @@ def test_dropped_time_steps_through_the_nan_native_adapters(name):
     assert features.shape[0] == 40 and np.isfinite(features.to_numpy()).all()
     accuracy = np.mean(classifier.predict(X_test) == y_test)
     print(f"{name}, BasicMotions with 30 % of the time steps dropped, test accuracy: {accuracy:.3f}")
-    assert accuracy >= 0.8  # measured: aim 0.900, romae 0.950
+    # measured: romae 0.950; aim 0.775 / 0.825 / 0.750 over random_state 0-2 (chance 0.25) since its
+    # value embedding reads observed flags (0.900 at random_state 0 before: see the closing note of issue 3)
+    assert accuracy >= 0.70
 
 
 @pytest.mark.parametrize("name", FAST_ADAPTERS)
