@@ -30,19 +30,14 @@ Run ``nice python benchmarks/interpolation.py`` (5 seeds, writes
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
 import torch
+from _report import header, machine, write  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
-import sklearn_msae
 from sklearn_msae import RoMAEEmbedder
 
 # One small network for both tasks; no [CLS], so predictions depend on time differences only.
@@ -232,16 +227,6 @@ def notes(hetvae: dict, spirals: dict) -> str:
     ])
 
 
-def machine() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{model}, {os.cpu_count()} cores (shared), {gpu}; torch threads: {torch.get_num_threads()}"
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ...); default 5")
@@ -264,17 +249,9 @@ def main(argv=None) -> None:
         print(f"spirals seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in spirals_rows[-1].items()), flush=True)
     wall = time.perf_counter() - start
 
-    command = "nice python benchmarks/interpolation.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report = "\n".join([
-        "# Interpolation benchmarks (RoMAEEmbedder)",
-        "",
-        f"Command: `{command.strip()}` — wall time {wall / 60:.1f} min, {len(seeds)} seed(s).",
-        "",
-        f"Versions: sklearn-msae {sklearn_msae.__version__}, Python {platform.python_version()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, pandas {pd.__version__}.",
-        "",
-        f"Machine: {machine()}.",
-        "",
+        *header("Interpolation benchmarks (RoMAEEmbedder)", "interpolation.py", argv, wall, f"{len(seeds)} seed(s)",
+                machine(), with_sktime=False),
         f"Network (both tasks): {MODEL}; synthetic {HETVAE}; spirals {SPIRALS}.",
         "",
         table("HeTVAE synthetic task: MSE at unobserved points vs noisy values (test split unless noted)",
@@ -286,9 +263,7 @@ def main(argv=None) -> None:
         "`benchmarks/interpolation.py`.",
         "",
     ])
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
+    write(report, args.output)
 
 
 if __name__ == "__main__":

@@ -44,23 +44,18 @@ epochs (a smoke run).
 from __future__ import annotations
 
 import argparse
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
-import sktime
 import torch
-from interpolation import machine  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import header, machine, write  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sktime.transformations.panel.rocket import MiniRocketMultivariate
 
-import sklearn_msae
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder
 from sklearn_msae.datasets import load_uea
 
@@ -245,18 +240,10 @@ def main(argv=None) -> None:
     structured, _ = summary(results, STRUCTURED)
     ratio = mean_drop["AIM"] / mean_drop["MiniRocket + interpolation"]
     verdict = "met" if ratio <= TARGET_RATIO else "not met"
-    command = "nice python benchmarks/missingness.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    epochs_used = "10 epochs (quick)" if args.quick else "100 epochs (the estimators default)"
     report = "\n".join([
-        "# Robustness to missing data at inference (AIMEmbedder, issue 3)",
-        "",
-        f"Command: `{command.strip()}` — wall time {wall / 60:.1f} min, {len(seeds)} seed(s), "
-        f"{'10 epochs (quick)' if args.quick else '100 epochs (the estimators default)'}.",
-        "",
-        f"Versions: sklearn-msae {sklearn_msae.__version__}, Python {platform.python_version()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, sktime {sktime.__version__}, numpy {np.__version__}, pandas {pd.__version__}.",
-        "",
-        f"Machine: {host}.",
-        "",
+        *header("Robustness to missing data at inference (AIMEmbedder, issue 3)", "missingness.py", argv, wall,
+                f"{len(seeds)} seed(s), {epochs_used}", host),
         "Fit on the complete training split; probe `StandardScaler + LogisticRegression` on complete training "
         "features; test accuracy (mean over seeds) with its change relative to the complete test set in "
         "parentheses; `complete` shows mean ± std over seeds. Protocol: module docstring of "
@@ -273,9 +260,7 @@ def main(argv=None) -> None:
         "separately above.",
         "",
     ])
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
+    write(report, args.output)
 
 
 if __name__ == "__main__":

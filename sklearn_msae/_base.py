@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import os
+import textwrap
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -12,20 +15,69 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 from safetensors.torch import load_file, save_file
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
+from tqdm.auto import tqdm
 
+from ._onnx import export_onnx
 from ._panel import Panel, from_panel, n_series, to_panel
+from ._streaming import (
+    ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
+)  # fmt: skip
 from ._training import make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
-_NOT_LEARNED = ("layer", "pooling", "inference_batch_size", "device", "memory", "verbose")
+_NOT_LEARNED = (
+    "layer", "pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir", "checkpoint_every",
+)  # fmt: skip
+# Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
+_TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
+# The "Parameters" entries of the scale-out parameters, which every embedder shares: written
+# once here and put in each embedder's docstring where it has the line {scale_out_parameters}.
+_SCALE_OUT_PARAMETERS = """\
+streaming : bool or "auto", default="auto"
+    Pretrain from ``X`` read chunk by chunk, for data that does not fit in memory:
+    the channel scaling is learned in one pass, then batches are tokenised on the
+    fly and drawn through a shuffle buffer (seeded by ``random_state``). ``"auto"``
+    streams a `~sklearn_msae.datasets.SeriesStore` and a memory-mapped array of more
+    than 256 MiB; True streams any numpy array too; False never streams. A streamed
+    fit learns from the layout of ``X``'s first chunk (e.g. ``n_features_in_``), and
+    ``memory`` keys it on the array's file, size and modification time (the files
+    of a SeriesStore), never on its values. See :doc:`/scaling`.
+max_steps : int or None, default=None
+    Stop pretraining after this many optimiser steps (streamed fits only); the
+    learning-rate schedule ends there. None trains ``max_epochs``.
+checkpoint_dir : str, path or None, default=None
+    Folder where a streamed fit saves its training state every
+    ``checkpoint_every`` steps (in a sub-folder per data and fit parameters); a
+    fit with the same data and parameters resumes from the latest checkpoint.
+checkpoint_every : int, default=1000
+    Optimiser steps between checkpoints.
+accelerate : bool or dict, default=False
+    Pretrain through Hugging Face Accelerate (skorch's ``AccelerateMixin``): True
+    uses the configuration of ``accelerate launch``, a dict holds keyword arguments
+    of ``accelerate.Accelerator`` (e.g. ``{"mixed_precision": "bf16"}``). The
+    accelerator then picks the device. See :doc:`/scaling` for a multi-GPU launch.
+pretrained : str, path, fitted embedder or None, default=None
+    A network pretrained earlier (the folder of `save_pretrained`, or a fitted
+    embedder of this class, wrapped in ``sklearn.frozen.FrozenEstimator`` so that
+    ``clone`` keeps it fitted): ``fit`` then loads it instead of pretraining. Its
+    network parameters must equal this embedder's; start from
+    ``from_pretrained(path).set_params(pretrained=path)``.
+pretrained_scaling : {"keep", "refit"}, default="keep"
+    With ``pretrained``: keep its channel scaling (``fit`` learns nothing), or learn
+    the scaling on ``X`` (with this embedder's ``scaling``).
+"""
+
+# Fitted attributes that describe the data of ``fit``, not the network.
+_DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
 
 
 class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -42,6 +94,11 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     _module: type[torch.nn.Module]
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__ and "{scale_out_parameters}" in cls.__doc__:
+            cls.__doc__ = _with_scale_out_parameters(cls.__doc__)
+
     _parameter_constraints: dict = {
         "scaling": [StrOptions({"standard", "minmax"}), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -55,6 +112,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "memory": [None, str, HasMethods(["cache"])],
+        "streaming": ["boolean", StrOptions({"auto"})],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "checkpoint_dir": [None, str, os.PathLike],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "accelerate": ["boolean", dict],
+        "pretrained": [None, str, os.PathLike, HasMethods(["save_pretrained"])],
+        "pretrained_scaling": [StrOptions({"keep", "refit"})],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -99,6 +163,17 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         self : object
             The fitted embedder.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X)
+        >>> embedder.n_channels_, embedder.n_timepoints_
+        (6, 100)
+        >>> len(embedder.net_.history)  # one entry per epoch
+        2
         """
         self._clear_fitted_state()
         try:
@@ -110,25 +185,117 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self
 
     def _fit(self, X) -> None:
-        panel = self._validate_input(X, reset=True)
+        # a streamed X is validated chunk by chunk; its first chunk sets what `fit` learns
+        # from the layout of X (number of features, RoMAE's token kind and time unit)
+        source = as_source(X, self.streaming)
+        if source is None and (self.checkpoint_dir is not None or self.max_steps is not None):
+            raise ValueError(
+                "checkpoint_dir and max_steps apply to streamed pretraining; set streaming=True (X a numpy or "
+                "memory-mapped array) or pass a SeriesStore"
+            )
+        panel = self._validate_input(X if source is None else source[: self._rows_per_chunk(source)], reset=True)
         self.n_channels_ = panel.n_channels
         self.n_timepoints_ = panel.n_timepoints
-        if self.validation_fraction and math.ceil(self.validation_fraction * panel.n_series) >= panel.n_series:
+        if self.pretrained is not None:
+            self._fit_pretrained(panel, source)
+            return
+        n_series_x = panel.n_series if source is None else len(source)
+        if self.validation_fraction and math.ceil(self.validation_fraction * n_series_x) >= n_series_x:
             raise ValueError(
-                f"validation_fraction={self.validation_fraction} holds out all {panel.n_series} series of X, "
+                f"validation_fraction={self.validation_fraction} holds out all {n_series_x} series of X, "
                 "leaving none to train on; lower it or fit on more series"
             )
-        self.channel_center_, self.channel_scale_ = _fit_scaling(panel, self.scaling)
+        self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
         self._check_transform_params()
-        batch = self._tokenize(self._scale(panel))
         module_kwargs = self._module_kwargs(panel)
         train_kwargs = self._train_kwargs()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=["device", "verbose"])
+        not_hashed = ["device", "verbose", "checkpoint_dir", "checkpoint_every"]
+        if source is None:
+            batch, data_key = self._tokenize(self._scale(panel)), None
+        else:
+            batch = StreamedBatches(
+                source, self._training_batch, batch_size=self.batch_size, rows_per_chunk=self._rows_per_chunk(source),
+                seed=seed, max_steps=self.max_steps,
+            )  # fmt: skip
+            # the cache keys a stream on what identifies its data (files, sizes, times),
+            # never on 2 GB of values, plus the parameters that tokenise it
+            data_key = [source.fingerprint(), _learned_params(self)]
+            not_hashed.append("batch")
+        cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=not_hashed)
         state, history = cached_pretrain(
-            self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose
-        )
+            self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose,
+            data_key=data_key, accelerate=self.accelerate, checkpoint_dir=self.checkpoint_dir,
+            checkpoint_every=self.checkpoint_every,
+        )  # fmt: skip
         self.net_ = self._build_net(module_kwargs, state, history, train_kwargs)
+
+    def _fit_pretrained(self, panel: Panel, source: ChunkSource | None) -> None:
+        """Take the network and fitted attributes of ``pretrained``; learn only the scaling when asked."""
+        pretrained = self._pretrained_embedder()
+        if pretrained.n_channels_ != self.n_channels_:
+            raise ValueError(
+                f"X has {self.n_channels_} channels, but the pretrained embedder was fitted with "
+                f"{pretrained.n_channels_} channels"
+            )
+        ours, theirs = _network_params(self), _network_params(pretrained)
+        differing = [f"{name}={ours[name]!r} (pretrained: {theirs[name]!r})" for name in ours if ours[name] != theirs[name]]
+        if differing:
+            raise ValueError(
+                f"pretrained: the pretrained network was built with other parameters: {', '.join(differing)}; "
+                f"start from its parameters, e.g. {type(self).__name__}.from_pretrained(path).set_params(pretrained=path)"
+            )
+        refit = self.pretrained_scaling == "refit"
+        for name, value in vars(pretrained).items():
+            if (
+                name.endswith("_") and not name.startswith("_") and name != "net_" and name not in _DATA_LAYOUT
+                and not (refit and name in ("channel_center_", "channel_scale_"))
+            ):  # fmt: skip
+                setattr(self, name, copy.deepcopy(value))
+        if refit:
+            self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
+        self._check_transform_params()
+        state = {name: tensor.detach().cpu().clone() for name, tensor in pretrained.net_.module_.state_dict().items()}
+        module_kwargs = pretrained.net_.get_params_for("module")
+        self.net_ = self._build_net(module_kwargs, state, pretrained.net_.history.to_list(), self._train_kwargs())
+
+    def _pretrained_embedder(self) -> BaseMAEEmbedder:
+        """``pretrained`` as a fitted embedder of this class (loaded when it is a folder)."""
+        pretrained = self.pretrained
+        if isinstance(pretrained, (str, os.PathLike)):
+            return type(self).from_pretrained(pretrained, device=self.device)
+        if isinstance(pretrained, FrozenEstimator):
+            pretrained = pretrained.estimator
+        if type(pretrained) is not type(self):
+            raise ValueError(
+                f"pretrained must be a fitted {type(self).__name__} or the folder of one; got {type(pretrained).__name__}"
+            )
+        if not hasattr(pretrained, "net_"):
+            raise ValueError(
+                f"pretrained={type(pretrained).__name__}(...) is not fitted. clone() (GridSearchCV, cross_validate) "
+                "makes unfitted copies of estimator parameters: pass the folder written by save_pretrained, or wrap "
+                "the fitted embedder in sklearn.frozen.FrozenEstimator"
+            )
+        return pretrained
+
+    def _learn_scaling(self, panel: Panel, source: ChunkSource | None) -> tuple[np.ndarray, np.ndarray]:
+        """Channel scaling of the in-memory ``panel``, or of ``source`` in one pass over its chunks."""
+        if source is None:
+            return _fit_scaling(panel, self.scaling)
+        moments, size = ChannelMoments(self.n_channels_), self._rows_per_chunk(source)
+        for start in range(0, len(source), size):
+            moments.update(self._validate_chunk(source, start, size).values)
+        _check_observed(moments.count > 0)
+        if self.scaling is None:
+            return _no_scaling(self.n_channels_)
+        return _finished_scaling(*moments.center_scale(self.scaling))
+
+    def _rows_per_chunk(self, source: ChunkSource) -> int:
+        return rows_per_chunk(source, self.batch_size)
+
+    def _training_batch(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
+        """The tokenised batch (CPU tensors) of series ``rows`` of a stream."""
+        return to_tensors(self._tokenize(self._scale(self._validate_input(rows, reset=False))))
 
     def _build_net(self, module_kwargs: dict, state: dict, history: list, train_kwargs: dict):
         """A skorch net holding the network ``module_kwargs`` with weights ``state``, in eval mode.
@@ -154,6 +321,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         embedding : ndarray of shape (n_series, n_features_out), float32
+            One row per series, in the order of ``X``.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> embedder.transform(X[:5]).shape
+        (5, 64)
+        >>> embedder.get_feature_names_out()[:2].tolist()
+        ['himaeembedder0', 'himaeembedder1']
         """
         check_is_fitted(self)
         self._check_transform_params()
@@ -187,6 +366,19 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         X_filled : same type as ``X``
             ``X`` without NaN.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> X_gappy = X.copy()
+        >>> X_gappy[:, :, 40:60] = np.nan  # a gap of 20 time steps in every series
+        >>> X_filled = embedder.reconstruct(X_gappy)
+        >>> bool(np.isnan(X_filled).any()), bool(np.array_equal(X_filled[:, :, :40], X[:, :, :40]))
+        (False, True)
         """
         check_is_fitted(self)
         self.net_.module_.eval()
@@ -214,6 +406,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         score : float
+            Minus the mean squared error, in scaled units, of the values hidden by
+            the pretraining masks.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> score = embedder.score(X)
+        >>> score < 0, score == embedder.score(X)  # the same masks at every call
+        (True, True)
         """
         check_is_fitted(self)
         module = self.net_.module_.eval()
@@ -235,12 +439,26 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ----------
         path : str or Path
             Folder to create (or overwrite files in).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     embedder.save_pretrained(folder)
+        ...     sorted(file.name for file in Path(folder).iterdir())
+        ['config.json', 'model.safetensors']
         """
         check_is_fitted(self)
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         params = self.get_params(deep=False)
-        params["memory"] = None  # a cache location is not part of the model
+        # neither a cache or checkpoint location nor where the weights came from is part of the model
+        params.update(memory=None, checkpoint_dir=None, pretrained=None)
         if not isinstance(params["random_state"], (int, type(None))):
             params["random_state"] = None
         config = {
@@ -280,6 +498,23 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The model was saved with a CUDA ``device``, CUDA is not available here and
             no ``device`` was passed: it is loaded with ``device="cpu"`` (as skorch
             does for a pickled net).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, device="cpu").fit(X)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     embedder.save_pretrained(folder)
+        ...     loaded = HiMAEEmbedder.from_pretrained(folder)
+        ...     finest = HiMAEEmbedder.from_pretrained(folder, layer=1)  # a transform-only override
+        >>> bool(np.array_equal(loaded.transform(X), embedder.transform(X)))
+        True
+        >>> finest.transform(X).shape
+        (40, 8)
         """
         path = Path(path)
         config = json.loads((path / _CONFIG_FILE).read_text())
@@ -302,6 +537,64 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
         return embedder
 
+    def to_onnx(self, path):
+        """Export ``transform`` for the current ``layer`` and ``pooling`` to an ONNX file.
+
+        The graph takes raw series and returns exactly what `transform` returns for
+        them: the per-channel scaling learned in ``fit``, NaN as unobserved and the
+        tokenisation are inside it, so serving needs ONNX Runtime and no Python
+        package of this library. Its inputs (float32, the series axis dynamic):
+
+        - ``"X"`` of shape ``(n_series, n_channels_, n_timepoints_)``, NaN = unobserved,
+          for HiMAE and AIM. A series with no observed value at all, which AIM's
+          `transform` refuses, gives NaN (``pooling="mean"``) or zero
+          (``pooling="channel"``) features.
+        - ``"X"`` of shape ``(n_series, n_channels_, n_timepoints)`` of any length and
+          ``"times"`` (float64, shape (n_series, n_timepoints)) for RoMAE: the time
+          stamp of every step in the time units of ``fit``'s input (``0 .. T-1`` for
+          numpy input; seconds for datetime indices), NaN past a series' end.
+          `to_panel` gives both, as ``panel.values`` and ``panel.times``.
+
+        The output ``"embedding"`` has shape (n_series, n_features_out), float32.
+        A change of ``layer`` or ``pooling`` needs a new export.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.onnx`` file to write (one self-contained file).
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        ImportError
+            If ``onnx`` or ``onnxscript`` is missing: ``pip install "sklearn-msae[onnx]"``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import numpy as np
+        >>> import onnxruntime
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> X = X.astype(np.float32)
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = embedder.to_onnx(Path(folder) / "himae.onnx")
+        ...     session = onnxruntime.InferenceSession(path)
+        ...     features = session.run(None, {"X": X[:5]})[0]
+        >>> features.shape
+        (5, 64)
+        >>> bool(np.allclose(features, embedder.transform(X[:5]), atol=1e-4))
+        True
+        """
+        return export_onnx(self, path)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -322,6 +615,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "gradient_clip": self.gradient_clip,
             "patience": self.patience,
             "validation_fraction": self.validation_fraction,
+            "max_steps": self.max_steps,
         }
 
     def _clear_fitted_state(self) -> None:
@@ -350,12 +644,17 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         validated whole, then sliced.
         """
         size = self.inference_batch_size
-        if isinstance(X, np.ndarray) and X.ndim == 3:
+        if isinstance(X, np.memmap):  # read through copies that give the mapped pages back
+            X = ArraySource(X)
+        if isinstance(X, np.ndarray) and X.ndim == 3 or isinstance(X, ChunkSource) and X.ndim == 3:
             # max(.., 1): an array of 0 series still gets validated (and refused as empty)
             panels = (self._validate_chunk(X, start, size) for start in range(0, max(len(X), 1), size))
         else:
             whole = self._validate_input(X, reset=False)
             panels = (whole[start : start + size] for start in range(0, whole.n_series, size))
+        # inference on a large X takes minutes: one progress step per batch when verbose
+        n_batches = math.ceil(n_series(X) / size)
+        panels = tqdm(panels, total=n_batches, desc=type(self).__name__, unit="batch", disable=not self.verbose)
         for panel in panels:
             batch = self._tokenize(self._scale(panel))
             yield panel, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
@@ -404,19 +703,54 @@ def _fit_scaling(panel: Panel, scaling: str | None) -> tuple[np.ndarray, np.ndar
     training range to [-1, 1] (HiMAE's tanh head). A constant channel gets scale 1.
     """
     n_channels = panel.n_channels
-    never_observed = ~panel.observed.any(axis=(0, 2))
-    if never_observed.any():  # refused with any scaling: the network could learn nothing about it
-        raise ValueError(
-            f"channel(s) {np.flatnonzero(never_observed).tolist()} of X have no observed value in the "
-            "whole training set; drop them or fill them before fitting"
-        )
+    _check_observed(panel.observed.any(axis=(0, 2)))
     if scaling is None:
-        return np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32)
+        return _no_scaling(n_channels)
     per_channel = np.moveaxis(panel.values, 1, 0).reshape(n_channels, -1)  # (C, n*T)
     if scaling == "standard":
         center, scale = np.nanmean(per_channel, axis=1), np.nanstd(per_channel, axis=1)
     else:
         low, high = np.nanmin(per_channel, axis=1), np.nanmax(per_channel, axis=1)
         center, scale = (high + low) / 2, (high - low) / 2
+    return _finished_scaling(center, scale)
+
+
+def _check_observed(observed: np.ndarray) -> None:
+    """Refuse a channel without any observed value (with any scaling: the network could learn nothing about it)."""
+    never_observed = ~observed
+    if never_observed.any():
+        raise ValueError(
+            f"channel(s) {np.flatnonzero(never_observed).tolist()} of X have no observed value in the "
+            "whole training set; drop them or fill them before fitting"
+        )
+
+
+def _no_scaling(n_channels: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32)
+
+
+def _finished_scaling(center: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 centre and scale; a constant channel gets scale 1."""
     scale = np.where(scale > 0, scale, 1.0)
     return center.astype(np.float32), scale.astype(np.float32)
+
+
+def _learned_params(embedder: BaseMAEEmbedder) -> dict:
+    """The parameters that can change what ``fit`` learns."""
+    return {name: value for name, value in embedder.get_params(deep=False).items() if name not in _NOT_LEARNED}
+
+
+def _network_params(embedder: BaseMAEEmbedder) -> dict:
+    """The parameters that define the network and its input (JSON form, as `save_pretrained` keeps them)."""
+    excluded = (*_TRAINING_ONLY, *embedder._train_kwargs())
+    return {name: _to_json(value) for name, value in _learned_params(embedder).items() if name not in excluded}
+
+
+def _with_scale_out_parameters(docstring: str) -> str:
+    """``docstring`` with its ``{scale_out_parameters}`` line replaced by `_SCALE_OUT_PARAMETERS`.
+
+    Indented like the marker: Python 3.13 dedents docstrings, earlier versions do not.
+    """
+    marker_line = next(line for line in docstring.splitlines() if line.strip() == "{scale_out_parameters}")
+    indent = marker_line[: len(marker_line) - len(marker_line.lstrip())]
+    return docstring.replace(marker_line + "\n", textwrap.indent(_SCALE_OUT_PARAMETERS, indent), 1)

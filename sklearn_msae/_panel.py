@@ -35,7 +35,10 @@ class InvalidDTypeError(TypeError, ValueError):
 class Panel:
     """A batch of multivariate series on a padded grid.
 
-    Attributes
+    `to_panel` builds one from any accepted input format; the fields are stored as
+    given, unchecked.
+
+    Parameters
     ----------
     values : ndarray of shape (n_series, n_channels, n_timepoints), float32
         The data; NaN where a value is unobserved (missing or padding).
@@ -45,6 +48,22 @@ class Panel:
         Time stamp of every step; NaN after each series' length.
     lengths : ndarray of shape (n_series,), int64
         Number of time steps of each series before the end padding.
+
+    See Also
+    --------
+    to_panel : validate any accepted input and return it as a `Panel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_msae import to_panel
+    >>> panel = to_panel([np.array([1.0, 2.0, 3.0]), np.array([4.0, np.nan])])  # unequal lengths
+    >>> panel.n_series, panel.n_channels, panel.n_timepoints
+    (2, 1, 3)
+    >>> panel.values[1], panel.lengths
+    (array([[ 4., nan, nan]], dtype=float32), array([3, 2]))
+    >>> len(panel[1:])  # a Panel of the selected series
+    1
     """
 
     values: np.ndarray
@@ -54,14 +73,41 @@ class Panel:
 
     @property
     def n_series(self) -> int:
+        """Number of series.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_msae import to_panel
+        >>> to_panel(np.zeros((2, 3, 5))).n_series
+        2
+        """
         return self.values.shape[0]
 
     @property
     def n_channels(self) -> int:
+        """Number of channels of every series.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_msae import to_panel
+        >>> to_panel(np.zeros((2, 3, 5))).n_channels
+        3
+        """
         return self.values.shape[1]
 
     @property
     def n_timepoints(self) -> int:
+        """Length of the padded grid: the longest series' number of time steps.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_msae import to_panel
+        >>> to_panel(np.zeros((2, 3, 5))).n_timepoints
+        5
+        """
         return self.values.shape[2]
 
     def __len__(self) -> int:
@@ -84,7 +130,8 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
 
     Returns
     -------
-    Panel
+    panel : Panel
+        The series of ``X`` on a padded grid, in the order of ``X``.
 
     Raises
     ------
@@ -98,7 +145,7 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_msae._panel import to_panel
+    >>> from sklearn_msae import to_panel
     >>> panel = to_panel(np.array([[1.0, np.nan, 3.0]]))
     >>> panel.values.shape, panel.observed.sum(), panel.lengths
     ((1, 1, 3), np.int64(2), array([3]))

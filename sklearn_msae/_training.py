@@ -3,20 +3,36 @@
 Every network's ``forward(**batch)`` returns ``(loss, pred, mask)`` (the FB MAE
 convention), so the net has no criterion and no target: ``get_loss`` reads the loss
 from the module. Everything else (optimiser, LR schedule, clipping, early stopping,
-progress) is plain skorch; we override hooks, never ``fit``.
+progress, checkpoints) is plain skorch; we override hooks, never ``fit``.
+
+Data comes either as one in-memory batch dict (skorch slices it, ``ValidSplit`` holds
+out validation series) or as a `StreamedBatches` iterable dataset that yields ready
+batches (``batch_size=None`` for the data loader, `split_rows` for validation).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+import os
 from functools import partial
+from pathlib import Path
 
+import joblib
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
+from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
+from ._streaming import StreamedBatches, split_rows
+
+_CHECKPOINT_FILE = "checkpoint.pt"
+
+
+logger = logging.getLogger(__name__)
 
 def warmup_cosine(step: int, *, warmup_steps: int, total_steps: int) -> float:
     """LR multiplier: linear warm-up over ``warmup_steps``, then cosine decay to 0.
@@ -70,6 +86,138 @@ class MaskedPretrainer(NeuralNet):
             raise
 
 
+class AcceleratedPretrainer(AccelerateMixin, MaskedPretrainer):
+    """`MaskedPretrainer` trained through Hugging Face Accelerate (skorch's `AccelerateMixin`).
+
+    The accelerator places the module and the batches and wraps the module for
+    distributed data parallel training when the script runs under ``accelerate launch``.
+    """
+
+
+def unwrapped_module(net) -> torch.nn.Module:
+    """The net's module without a distributed-training wrapper."""
+    accelerator = getattr(net, "accelerator", None)
+    return net.module_ if accelerator is None else accelerator.unwrap_model(net.module_)
+
+
+class StepCheckpoint(Callback):
+    """Save the training state every ``every`` optimiser steps; restore it when resuming.
+
+    The file ``dirname/checkpoint.pt`` holds the weights, the optimiser, the LR schedule,
+    the early-stopping state, the history and the torch RNG state, so a resumed run
+    trains on exactly what the interrupted one would have. A step that ends an epoch
+    is saved at the end of that epoch, once its losses are in the history. The file is
+    replaced atomically: an interruption while saving keeps the previous checkpoint.
+
+    Parameters
+    ----------
+    dirname : str or Path
+        Folder of the checkpoint.
+    every : int
+        Save every ``every`` training steps.
+    steps_per_epoch : int
+        Training steps of a full epoch.
+    resume : dict or None
+        A checkpoint loaded by `load_checkpoint` to restore at the start of training.
+    """
+
+    def __init__(self, dirname, every, steps_per_epoch, resume=None):
+        self.dirname = dirname
+        self.every = every
+        self.steps_per_epoch = steps_per_epoch
+        self.resume = resume
+
+    def initialize(self):
+        self.step_ = self.resume["step"] if self.resume else 0
+        self.pending_rng_ = None
+        self.pending_batches_ = []
+        self.save_at_epoch_end_ = False
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        if not self.resume:
+            return
+        state = self.resume
+        unwrapped_module(net).load_state_dict(state["module"])
+        net.optimizer_.load_state_dict(state["optimizer"])
+        callbacks = dict(net.callbacks_)
+        schedule, stopper = callbacks.get("lr_schedule"), callbacks.get("early_stopping")
+        if schedule is not None:
+            schedule.lr_scheduler_.load_state_dict(state["lr_schedule"])
+            schedule.batch_idx_ = state["step"]
+        if stopper is not None:
+            for name, value in state["early_stopping"].items():
+                setattr(stopper, name, value)
+        net.history_.clear()
+        net.history_.extend(state["history"])
+        self.pending_batches_ = list(state["batches"])
+        # restored at the first batch: creating the data loader draws from the RNG first
+        self.pending_rng_ = state["rng"]
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.pending_batches_:  # the interrupted epoch's batches, so its loss covers all of them
+            net.history[-1]["batches"].extend(self.pending_batches_)
+            self.pending_batches_ = []
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if training and self.pending_rng_ is not None:
+            torch.set_rng_state(self.pending_rng_)
+            self.pending_rng_ = None
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        self.step_ += 1
+        if self.step_ % self.every == 0:
+            if self.step_ % self.steps_per_epoch == 0:
+                self.save_at_epoch_end_ = True
+            else:
+                self._save(net, mid_epoch=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.save_at_epoch_end_:
+            self._save(net, mid_epoch=False)
+            self.save_at_epoch_end_ = False
+
+    def _save(self, net, *, mid_epoch: bool) -> None:
+        accelerator = getattr(net, "accelerator", None)
+        if accelerator is not None and not accelerator.is_main_process:
+            return
+        callbacks = dict(net.callbacks_)
+        schedule, stopper = callbacks.get("lr_schedule"), callbacks.get("early_stopping")
+        # skorch records some losses as numpy scalars, which a weights-only load refuses
+        history = json.loads(json.dumps(net.history.to_list(), default=lambda value: value.item()))
+        state = {
+            "step": self.step_,
+            "module": {name: tensor.detach().cpu() for name, tensor in unwrapped_module(net).state_dict().items()},
+            "optimizer": net.optimizer_.state_dict(),
+            "lr_schedule": schedule.lr_scheduler_.state_dict() if schedule is not None else None,
+            "early_stopping": {
+                "misses_": stopper.misses_,
+                "dynamic_threshold_": float(stopper.dynamic_threshold_),
+                "best_epoch_": stopper.best_epoch_,
+                "best_model_weights_": stopper.best_model_weights_,
+            }
+            if stopper is not None
+            else {},
+            "history": history[:-1] if mid_epoch else history,
+            "batches": history[-1]["batches"] if mid_epoch else [],
+            "rng": torch.get_rng_state(),
+        }
+        folder = Path(self.dirname)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial_file = folder / f"{_CHECKPOINT_FILE}.{os.getpid()}.tmp"
+        torch.save(state, partial_file)
+        os.replace(partial_file, folder / _CHECKPOINT_FILE)
+        logger.info("checkpoint: step %d saved to %s", self.step_, folder)
+
+
+def load_checkpoint(dirname) -> dict | None:
+    """The checkpoint saved by `StepCheckpoint` in ``dirname``, or None."""
+    path = Path(dirname) / _CHECKPOINT_FILE
+    return torch.load(path, weights_only=True) if path.exists() else None
+
+
 def make_pretrainer(
     module: type[torch.nn.Module],
     module_kwargs: dict,
@@ -83,18 +231,30 @@ def make_pretrainer(
     gradient_clip: float | None,
     patience: int | None,
     validation_fraction: float,
+    max_steps: int | None,
     device: str,
     verbose: int,
     seed: int,
+    streamed: bool = False,
+    accelerate: bool | dict = False,
+    checkpoint_dir=None,
+    checkpoint_every: int | None = None,
+    resume: dict | None = None,
 ) -> MaskedPretrainer:
     """Build the skorch net with AdamW, warm-up + cosine LR, clipping and early stopping.
 
     The LR schedule steps every batch; its length is computed from ``n_samples`` and
-    the validation split so the cosine reaches 0 at the last batch of ``max_epochs``.
+    the validation split so the cosine reaches 0 at the last batch of ``max_epochs``
+    (or at ``max_steps``). ``streamed`` nets read a `StreamedBatches` dataset, which
+    yields whole batches. ``accelerate`` (True, or keyword arguments of
+    ``accelerate.Accelerator``) trains through Accelerate; ``device`` is then left to
+    the accelerator. ``checkpoint_dir`` adds a `StepCheckpoint` every
+    ``checkpoint_every`` steps that restores ``resume`` first.
     """
     n_valid = math.ceil(validation_fraction * n_samples) if validation_fraction else 0
     steps_per_epoch = math.ceil((n_samples - n_valid) / batch_size)
-    total_steps = max_epochs * steps_per_epoch
+    total_steps = max_epochs * steps_per_epoch if max_steps is None else min(max_epochs * steps_per_epoch, max_steps)
+    epochs = max_epochs if max_steps is None else math.ceil(total_steps / max(steps_per_epoch, 1))
     schedule = partial(
         warmup_cosine, warmup_steps=max(1, round(warmup_fraction * total_steps)), total_steps=total_steps
     )
@@ -106,38 +266,90 @@ def make_pretrainer(
         callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=patience, load_best=True)))
     if verbose:
         callbacks.append(("progress", ProgressBar()))
-    return MaskedPretrainer(
+    if checkpoint_dir is not None:  # last: it saves and restores the state of the callbacks above
+        callbacks.append(("checkpoint", StepCheckpoint(checkpoint_dir, checkpoint_every, steps_per_epoch, resume)))
+    if streamed:
+        # the dataset shuffles and batches itself; the data loader passes its batches on
+        split = partial(split_rows, fraction=validation_fraction, seed=seed) if n_valid else None
+        data_kwargs = {"iterator_train__batch_size": None, "iterator_valid__batch_size": None}
+    else:
+        split = ValidSplit(validation_fraction, stratified=False, random_state=seed) if n_valid else None
+        data_kwargs = {"iterator_train__shuffle": True}
+    if accelerate:
+        from accelerate import Accelerator  # optional: only this path needs it
+
+        accelerator = Accelerator(**({} if accelerate is True else accelerate))
+        net_class = AcceleratedPretrainer
+        # skorch's log prints through the accelerator (once, on the main process), which
+        # ignores verbose: plain print keeps verbose=0 silent
+        device_kwargs = {
+            "accelerator": accelerator,
+            "device": None,
+            "callbacks__print_log__sink": accelerator.print if verbose else print,
+        }
+    else:
+        net_class, device_kwargs = MaskedPretrainer, {"device": resolve_device(device)}
+    return net_class(
         module,
-        max_epochs=max_epochs,
+        max_epochs=epochs,
         batch_size=batch_size,
         lr=lr,
         optimizer=torch.optim.AdamW,
         optimizer__weight_decay=weight_decay,
-        train_split=ValidSplit(validation_fraction, stratified=False, random_state=seed) if n_valid else None,
-        iterator_train__shuffle=True,
+        train_split=split,
         callbacks=callbacks,
-        device=resolve_device(device),
         verbose=verbose,
+        **data_kwargs,
+        **device_kwargs,
         **{f"module__{key}": value for key, value in module_kwargs.items()},
     )
 
 
-def pretrain(module, module_kwargs: dict, batch: dict, train_kwargs: dict, seed: int, device: str, verbose: int):
+def pretrain(
+    module,
+    module_kwargs: dict,
+    batch,
+    train_kwargs: dict,
+    seed: int,
+    device: str,
+    verbose: int,
+    *,
+    data_key=None,
+    accelerate=False,
+    checkpoint_dir=None,
+    checkpoint_every=None,
+):
     """Pretrain a fresh network on ``batch``; return its CPU weights and skorch history.
 
-    A pure function of its arguments (the torch RNG is forked and seeded with
-    ``seed``), which is what lets ``joblib.Memory`` cache it: ``device`` and ``verbose``
-    change neither the result nor the cache key.
+    ``batch`` is an in-memory batch dict or a `StreamedBatches` dataset, identified by
+    ``data_key`` (what ``joblib.Memory`` hashes instead of the stream). A pure function
+    of its arguments (the torch RNG is forked and seeded with ``seed``), which is what
+    lets ``joblib.Memory`` cache it: ``device``, ``verbose``, ``accelerate`` and the
+    checkpoint arguments change neither the result nor the cache key.
+
+    With ``checkpoint_dir`` (streamed data only), the state is saved every
+    ``checkpoint_every`` steps in a sub-folder named after a hash of everything that
+    determines the result, and a call with the same arguments resumes from it.
     """
-    n_samples = len(next(iter(batch.values())))
+    streamed = isinstance(batch, StreamedBatches)
+    n_samples = len(batch.source) if streamed else len(next(iter(batch.values())))
+    resume = folder = None
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir) / joblib.hash([module.__name__, module_kwargs, data_key, train_kwargs, seed])
+        resume = load_checkpoint(folder)
+        if resume:
+            batch.resume_at(resume["step"])
     net = make_pretrainer(
-        module, module_kwargs, n_samples=n_samples, device=device, verbose=verbose, seed=seed, **train_kwargs
-    )
-    cuda = [torch.cuda.current_device()] if net.device.startswith("cuda") else []
+        module, module_kwargs, n_samples=n_samples, device=device, verbose=verbose, seed=seed, streamed=streamed,
+        accelerate=accelerate, checkpoint_dir=folder, checkpoint_every=checkpoint_every, resume=resume, **train_kwargs,
+    )  # fmt: skip
+    training_device = str(net.accelerator.device if accelerate else net.device)
+    cuda = [torch.cuda.current_device()] if training_device.startswith("cuda") else []
+    epochs_done = len(resume["history"]) if resume else 0
     with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
-        net.fit(batch, y=None)
+        net.fit(batch, y=None, epochs=net.max_epochs - epochs_done)
     if net.interrupted_:
         raise KeyboardInterrupt("pretraining was interrupted; the estimator stays unfitted")
-    state = {name: tensor.detach().cpu() for name, tensor in net.module_.state_dict().items()}
+    state = {name: tensor.detach().cpu() for name, tensor in unwrapped_module(net).state_dict().items()}
     return state, net.history.to_list()

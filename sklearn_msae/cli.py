@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 
@@ -34,7 +35,7 @@ def demo(args: argparse.Namespace) -> int:
     y = np.concatenate([y_train, y_test])
     official_split = [(np.arange(len(X_train)), np.arange(len(X_train), len(X)))]
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    profile = resolution_profile(embedder, X, y, probe=probe, cv=official_split, verbose=True)
+    profile = resolution_profile(embedder, X, y, probe=probe, cv=official_split, verbose=args.verbose)
     print("\nResolution profile (official split, one pretraining, a probe per level):")
     print(profile[["layer", "n_features", "score"]].rename(columns={"score": "test accuracy"}).to_string(index=False))
     print(f"\nwall time: {time.perf_counter() - start:.1f} s")
@@ -61,6 +62,8 @@ def benchmark(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         name=args.name,
         command="sklearn-msae " + " ".join(args.argv),
+        n_jobs=args.n_jobs,
+        verbose=args.verbose,
     )
     print(results[["dataset", "missing_rate", "model", "accuracy", "fit_time_s"]].to_string(index=False))
     print(f"\nwritten: {args.output_dir}/{args.name}.csv and {args.output_dir}/{args.name}.md")
@@ -73,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser = commands.add_parser("demo", help="HiMAE embeddings + a linear probe on BasicMotions")
     demo_parser.add_argument("--max-epochs", type=int, default=100, help="pretraining epochs (default 100)")
     demo_parser.add_argument("--random-state", type=int, default=0)
-    demo_parser.add_argument("--verbose", type=int, default=0, help="1: skorch progress bars while pretraining")
+    demo_parser.add_argument("--verbose", type=int, default=0,
+                             help="1: progress bars (pretraining, resolution profile) and log messages")
     demo_parser.set_defaults(run=demo)
 
     bench = commands.add_parser("benchmark", help="embedders + linear probes vs MiniRocket (sktime benchmarking)")
@@ -88,8 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--max-epochs", type=int, default=20, help="pretraining epochs of every embedder (default 20)")
     bench.add_argument("--random-state", type=int, default=0)
     bench.add_argument("--data-home", help="folder of <Name>/<Name>_{TRAIN,TEST}.ts (default: SKLEARN_MSAE_DATA, ...)")
+    bench.add_argument("--n-jobs", type=int, default=None,
+                       help="worker processes, one per model at a time, sharing the cores (default 1; -1: all cores)")
     bench.add_argument("--output-dir", default="benchmark_results", help="where the CSV and markdown go")
     bench.add_argument("--name", default="sktime_uea", help="stem of the output files (default sktime_uea)")
+    bench.add_argument("--verbose", type=int, default=0,
+                       help="1: a progress bar over the tasks and log messages; 2: also pretraining progress")
     bench.set_defaults(run=benchmark)
     return parser
 
@@ -98,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    if args.verbose:
+        # the library only logs (silently by default); the command line shows its messages
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     return args.run(args)
 
 

@@ -25,10 +25,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
+from tqdm.auto import tqdm
 
 from ._base import BaseMAEEmbedder
 from ._panel import n_series
@@ -218,12 +219,15 @@ class _RegressorNet(_FineTuneNetMixin, NeuralNetRegressor):
 # ---- the estimators ---------------------------------------------------------------------
 
 
-def _embed(network: nn.Module, batch: dict[str, np.ndarray], embed_kwargs: dict, size: int) -> np.ndarray:
-    """Embeddings (n, d), float64, of a tokenised batch, ``size`` series at a time."""
+def _embed(
+    network: nn.Module, batch: dict[str, np.ndarray], embed_kwargs: dict, size: int, verbose: int = 0
+) -> np.ndarray:
+    """Embeddings (n, d), float64, of a tokenised batch, ``size`` series at a time (a progress bar if verbose)."""
     device = next(network.parameters()).device
     parts = []
+    starts = range(0, len(next(iter(batch.values()))), size)
     with torch.no_grad():
-        for start in range(0, len(next(iter(batch.values()))), size):
+        for start in tqdm(starts, desc="pretrained embeddings", unit="batch", disable=not verbose):
             chunk = {key: torch.as_tensor(value[start : start + size], device=device) for key, value in batch.items()}
             parts.append(network.embed(**chunk, **embed_kwargs))
     return torch.cat(parts).double().cpu().numpy()
@@ -296,6 +300,16 @@ class _BaseFineTuner(BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import AIMEmbedder, MAEClassifier
+        >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = AIMEmbedder(size="tiny", max_epochs=1, random_state=0)  # pretrained on X in fit
+        >>> clf = MAEClassifier(embedder, max_epochs=2, random_state=0).fit(X, y)
+        >>> clf.n_epochs_, clf.embedder_.transform(X[:3]).shape
+        (2, (3, 32))
         """
         self._clear_fitted_state()
         try:
@@ -324,7 +338,9 @@ class _BaseFineTuner(BaseEstimator):
         if panel.n_series != len(targets):
             raise ValueError(f"X has {panel.n_series} series but y has {len(targets)} targets")
         batch = embedder._tokenize(embedder._scale(panel))
-        features = _embed(embedder.net_.module_.eval(), batch, embedder._embed_kwargs(), embedder.inference_batch_size)
+        features = _embed(
+            embedder.net_.module_.eval(), batch, embedder._embed_kwargs(), embedder.inference_batch_size, self.verbose
+        )
 
         network_kwargs = embedder.net_.get_params_for("module")
         n_valid = math.ceil(self.validation_fraction * len(targets)) if self.early_stopping else 0
@@ -392,11 +408,14 @@ class _BaseFineTuner(BaseEstimator):
         pretrainer = clone(inner)
         if pretrainer.random_state is None:
             pretrainer.set_params(random_state=seed)
+        # this pretraining is part of this fit: its progress shows when either estimator is verbose
+        pretrainer.set_params(verbose=max(pretrainer.verbose, self.verbose))
         return pretrainer.fit(X)
 
     def _copy_embedder(self, source: BaseMAEEmbedder) -> BaseMAEEmbedder:
         """A fitted copy of ``source`` on this estimator's device; ``source`` is left as it is."""
-        embedder = clone(source).set_params(device=self.device)
+        # prediction runs through embedder_'s batches: their progress follows this estimator's verbose
+        embedder = clone(source).set_params(device=self.device, verbose=self.verbose)
         for name, value in vars(source).items():
             if name.endswith("_") and not name.startswith("_") and name != "net_":
                 setattr(embedder, name, value.copy() if isinstance(value, np.ndarray) else value)
@@ -420,6 +439,8 @@ class _BaseFineTuner(BaseEstimator):
             callbacks.append(
                 ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True))
             )
+        if self.verbose:
+            callbacks.append(("progress", ProgressBar()))
         return self._make_net(
             module=FineTuneNetwork,
             module__network=network,
@@ -549,7 +570,9 @@ _PARAMETERS_DOC = """
         Torch device of the fine-tuning and of prediction; ``"auto"`` uses CUDA when
         available.
     verbose : int, default=0
-        Print skorch's per-epoch log when positive.
+        Show skorch's per-epoch log and progress bars when positive: fine-tuning
+        epochs, the pretraining of an unfitted ``embedder``'s clone, and the batches
+        of ``predict``.
     random_state : int, RandomState instance or None, default=None
         Seed of the validation split, batch order and stochastic layers (and of an
         unseeded embedder's pretraining); an int makes ``fit`` reproducible on CPU."""
@@ -682,6 +705,18 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         -------
         proba : ndarray of shape (n_series, n_classes)
             Probabilities of the classes, in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import AIMEmbedder, MAEClassifier
+        >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = AIMEmbedder(size="tiny", max_epochs=1, random_state=0)
+        >>> clf = MAEClassifier(embedder, max_epochs=1, random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba(X[:3])
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+        ((3, 4), True)
         """
         logits = self._forward(X)
         return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
@@ -698,6 +733,18 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         -------
         y_pred : ndarray of shape (n_series,)
             Labels from ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import AIMEmbedder, MAEClassifier
+        >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = AIMEmbedder(size="tiny", max_epochs=1, random_state=0)
+        >>> clf = MAEClassifier(embedder, max_epochs=1, random_state=0).fit(X, y)
+        >>> y_pred = clf.predict(X[:3])
+        >>> y_pred.shape, bool(np.isin(y_pred, clf.classes_).all())
+        ((3,), True)
         """
         logits = self._forward(X)
         return self.classes_[logits.argmax(axis=1)]
@@ -828,6 +875,18 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
         -------
         y_pred : ndarray of shape (n_series,) or (n_series, n_targets)
             Float64 predictions, shaped like the ``y`` given to ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_msae import HiMAEEmbedder, MAERegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(40, 2, 64)).astype(np.float32)
+        >>> Y = np.stack([X[:, 0].std(axis=1), X[:, 1].mean(axis=1)], axis=1)  # two targets
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)
+        >>> reg = MAERegressor(embedder, max_epochs=1, random_state=0).fit(X, Y)
+        >>> reg.predict(X[:3]).shape
+        (3, 2)
         """
         output = self._forward(X)
         prediction = output * self.target_scale_ + self.target_center_

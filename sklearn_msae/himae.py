@@ -85,8 +85,10 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         fit-relevant parameters (everything but ``layer``, ``pooling``,
         ``inference_batch_size``, ``device``, ``memory`` and ``verbose``) loads the
         weights instead of training again. Needs an int ``random_state``.
+    {scale_out_parameters}
     verbose : int, default=0
-        Show skorch's training log and a progress bar when positive.
+        Show skorch's training log and progress bars (pretraining epochs, and the
+        batches of ``transform``, ``reconstruct`` and ``score``) when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of weight initialisation, masking and batch order; an int makes ``fit``
         reproducible on CPU.
@@ -160,6 +162,13 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         inference_batch_size=256,
         device="auto",
         memory=None,
+        streaming="auto",
+        max_steps=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
+        accelerate=False,
+        pretrained=None,
+        pretrained_scaling="keep",
         verbose=0,
         random_state=None,
     ):
@@ -183,12 +192,26 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.inference_batch_size = inference_batch_size
         self.device = device
         self.memory = memory
+        self.streaming = streaming
+        self.max_steps = max_steps
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.accelerate = accelerate
+        self.pretrained = pretrained
+        self.pretrained_scaling = pretrained_scaling
         self.verbose = verbose
         self.random_state = random_state
 
     @property
     def n_levels(self) -> int:
-        """Number of encoder levels (valid ``layer`` values are 1..n_levels)."""
+        """Number of encoder levels (valid ``layer`` values are 1..n_levels).
+
+        Examples
+        --------
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> HiMAEEmbedder(size="tiny").n_levels, HiMAEEmbedder(channels=(8, 16)).n_levels
+        (4, 2)
+        """
         return len(self._widths())
 
     def _widths(self) -> tuple[int, ...]:

@@ -67,10 +67,13 @@ class MAEImputer(TransformerMixin, BaseEstimator):
     2-D input, a classifier directly. In sktime, use
     :class:`~sklearn_msae.sktime.MAEImputerTransformer` instead, e.g.
     ``MAEImputerTransformer(embedder) * MiniRocketMultivariate() * RidgeClassifierCV()``.
-    An sklearn ``Pipeline`` that contains an sktime estimator (such as
-    ``MiniRocketMultivariate``) fails in ``fit`` with scikit-learn 1.9.1 and sktime
-    1.2.0 (``AttributeError: ... '_parent_callback_ctx'``: sktime estimators lack the
-    callback context that scikit-learn 1.9 pipelines pass to their steps).
+    Tested with scikit-learn 1.9.1 and sktime 1.2.0: this imputer works in scikit-learn
+    pipelines, its sktime twin in sktime pipelines and in scikit-learn pipelines too. A
+    scikit-learn ``Pipeline`` that contains one of sktime's own estimators (such as
+    ``MiniRocketMultivariate``) fails in ``fit`` with ``AttributeError: ... has no
+    attribute '_parent_callback_ctx'``: scikit-learn 1.9 pipelines attach that callback
+    context to each step, and sktime's ``fit`` resets the estimator, deleting it (our
+    sktime transformers keep it).
 
     Examples
     --------
@@ -118,6 +121,16 @@ class MAEImputer(TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted imputer.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder, MAEImputer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)
+        >>> imputer = MAEImputer(embedder).fit(X)
+        >>> imputer.embedder_.n_channels_, hasattr(embedder, "net_")  # a fitted clone; embedder is untouched
+        (6, False)
         """
         self.embedder_ = clone(self.embedder).fit(X)
         return self
@@ -140,6 +153,22 @@ class MAEImputer(TransformerMixin, BaseEstimator):
             that holds no pandas objects (such as nested lists, scikit-learn's
             array-like) gives an ndarray of shape ``(n_series, ...)``, as every
             scikit-learn transformer does.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder, MAEImputer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> X = pd.DataFrame(X[:, 0], columns=[f"t{i}" for i in range(100)])  # univariate: a column per step
+        >>> X.iloc[:, 40:60] = np.nan
+        >>> imputer = MAEImputer(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)).fit(X)
+        >>> X_filled = imputer.transform(X)
+        >>> type(X_filled).__name__, int(X_filled.isna().sum().sum())
+        ('DataFrame', 0)
+        >>> X_filled.iloc[:, :40].equals(X.iloc[:, :40])  # observed values unchanged
+        True
         """
         check_is_fitted(self)
         X_filled = self.embedder_.reconstruct(X)
@@ -160,6 +189,19 @@ class MAEImputer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
             The input column names, unchanged (imputation keeps every column).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder, MAEImputer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> X = pd.DataFrame(X[:, 0], columns=[f"t{i}" for i in range(100)])  # univariate: a column per step
+        >>> X.iloc[:, 40:60] = np.nan
+        >>> imputer = MAEImputer(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)).fit(X)
+        >>> imputer.get_feature_names_out()[:3].tolist()
+        ['t0', 't1', 't2']
         """
         check_is_fitted(self)
         if not hasattr(self, "n_features_in_"):
@@ -171,12 +213,40 @@ class MAEImputer(TransformerMixin, BaseEstimator):
 
     @property
     def n_features_in_(self):
-        """Number of columns seen in ``fit``; only for 2-D input."""
+        """Number of columns seen in ``fit``; only for 2-D input.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder, MAEImputer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> X = pd.DataFrame(X[:, 0], columns=[f"t{i}" for i in range(100)])  # univariate: a column per step
+        >>> X.iloc[:, 40:60] = np.nan
+        >>> imputer = MAEImputer(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)).fit(X)
+        >>> imputer.n_features_in_
+        100
+        """
         return self.embedder_.n_features_in_  # AttributeError when unfitted or fitted on 3-D input
 
     @property
     def feature_names_in_(self):
-        """Column names seen in ``fit``; only for a 2-D DataFrame with string column names."""
+        """Column names seen in ``fit``; only for a 2-D DataFrame with string column names.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder, MAEImputer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> X = pd.DataFrame(X[:, 0], columns=[f"t{i}" for i in range(100)])  # univariate: a column per step
+        >>> X.iloc[:, 40:60] = np.nan
+        >>> imputer = MAEImputer(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0)).fit(X)
+        >>> imputer.feature_names_in_[:3].tolist()
+        ['t0', 't1', 't2']
+        """
         return self.embedder_.feature_names_in_
 
     def __sklearn_tags__(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
@@ -12,6 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from ._panel import n_series, take_series
+
+logger = logging.getLogger(__name__)
 
 
 def resolution_profile(embedder, X, y, *, probe=None, cv=None, layers=None, verbose=False):
@@ -75,6 +79,7 @@ def resolution_profile(embedder, X, y, *, probe=None, cv=None, layers=None, verb
                 Z_train, Z_test = fitted.transform(take_series(X, train)), fitted.transform(take_series(X, test))
                 score = clone(probe).fit(Z_train, y[train]).score(Z_test, y[test])
                 rows.append({"fold": fold, "layer": layer, "n_features": Z_train.shape[1], "score": score})
+                logger.info("fold %d, layer %s: %d features, probe score %.3f", fold, layer, Z_train.shape[1], score)
                 progress.update()
     return pd.DataFrame(rows)
 
@@ -94,6 +99,8 @@ def plot_resolution_profile(profile, ax=None, label=None):
     Returns
     -------
     ax : matplotlib Axes
+        The axes drawn on: one point per layer, with the standard deviation over
+        folds as error bars.
 
     Examples
     --------

@@ -110,8 +110,10 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         fit-relevant parameters (everything but ``layer``, ``pooling``,
         ``inference_batch_size``, ``device``, ``memory`` and ``verbose``) loads the
         weights instead of training again. Needs an int ``random_state``.
+    {scale_out_parameters}
     verbose : int, default=0
-        Show skorch's training log and a progress bar when positive.
+        Show skorch's training log and progress bars (pretraining epochs, and the
+        batches of ``transform``, ``reconstruct`` and ``score``) when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of weight initialisation, masking and batch order; an int makes ``fit``
         reproducible on CPU.
@@ -147,11 +149,12 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     >>> from sklearn_msae import RoMAEEmbedder
     >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
     >>> X[:, :, ::3] = np.nan  # every third time step unobserved, in all channels
-    >>> embedder = RoMAEEmbedder(max_epochs=2, random_state=0).fit(X)
+    >>> embedder = RoMAEEmbedder(embed_dim=32, num_heads=2, decoder_embed_dim=32, decoder_num_heads=2,
+    ...                          max_epochs=2, random_state=0).fit(X)  # a small network: seconds on a CPU
     >>> embedder.tokens_, embedder.time_scale_
     ('timestep', 1.0)
     >>> embedder.transform(X).shape
-    (40, 180)
+    (40, 32)
 
     Values at any time, in the units of ``X`` (here grid steps):
 
@@ -208,6 +211,13 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         inference_batch_size=256,
         device="auto",
         memory=None,
+        streaming="auto",
+        max_steps=None,
+        checkpoint_dir=None,
+        checkpoint_every=1000,
+        accelerate=False,
+        pretrained=None,
+        pretrained_scaling="keep",
         verbose=0,
         random_state=None,
     ):
@@ -237,6 +247,13 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         self.inference_batch_size = inference_batch_size
         self.device = device
         self.memory = memory
+        self.streaming = streaming
+        self.max_steps = max_steps
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.accelerate = accelerate
+        self.pretrained = pretrained
+        self.pretrained_scaling = pretrained_scaling
         self.verbose = verbose
         self.random_state = random_state
 
@@ -267,6 +284,23 @@ class RoMAEEmbedder(BaseMAEEmbedder):
             Predictions in the original units of ``X``; ``n_queries`` is the longest
             query list, and the missing queries of shorter lists (and NaN query times)
             give NaN.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import RoMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = RoMAEEmbedder(embed_dim=32, num_heads=2, decoder_embed_dim=32, decoder_num_heads=2,
+        ...                          max_epochs=1, random_state=0).fit(X)
+
+        Three queries for the first series, one (between two grid steps) for the second:
+
+        >>> values = embedder.interpolate(X[:2], [np.array([0.0, 2.5, 99.0]), np.array([7.25])])
+        >>> values.shape  # (n_series, n_channels, longest query list)
+        (2, 6, 3)
+        >>> np.isnan(values[1, 0]).tolist()  # the second series asked for one value
+        [False, True, True]
         """
         check_is_fitted(self)
         query_times = _query_times(times, count_series(X))  # (n, Q), NaN = no query

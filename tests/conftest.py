@@ -34,9 +34,15 @@ def pretrain_calls(monkeypatch):
     real_pretrain = sklearn_msae._base.pretrain
 
     # same signature as the real one: joblib.Memory inspects it for the `ignore` list
-    def counting_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
+    def counting_pretrain(
+        module, module_kwargs, batch, train_kwargs, seed, device, verbose, *,
+        data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None,
+    ):  # fmt: skip
         calls.append(1)
-        return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
+        return real_pretrain(
+            module, module_kwargs, batch, train_kwargs, seed, device, verbose, data_key=data_key,
+            accelerate=accelerate, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+        )  # fmt: skip
 
     monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)
     return calls

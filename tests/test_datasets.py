@@ -370,9 +370,15 @@ def test_integer_input_gives_float64():
 @pytest.mark.parametrize(
     "X, kwargs, match",
     [
-        (np.zeros((2, 1, 10)), {"kind": "block"}, r"kind must be one of \['random', 'interpolation', 'extrapolation'\]; got 'block'"),
+        (
+            np.zeros((2, 1, 10)), {"kind": "block"},
+            r"kind must be one of \['random', 'interpolation', 'extrapolation'\]; got 'block'",
+        ),
         (np.zeros((2, 1, 10)), {"kind": None}, "kind must be one of"),
-        (np.zeros((2, 1, 10)), {"rate": 0}, r"rate must be a float in \(0, 1\), the fraction of each series to hide; got 0"),
+        (
+            np.zeros((2, 1, 10)), {"rate": 0},
+            r"rate must be a float in \(0, 1\), the fraction of each series to hide; got 0",
+        ),
         (np.zeros((2, 1, 10)), {"rate": 1.0}, "rate must be a float in"),
         (np.zeros((2, 1, 10)), {"rate": -0.2}, "rate must be a float in"),
         (np.zeros((2, 1, 10)), {"rate": np.nan}, "rate must be a float in"),

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils import get_tags
 from sktime.utils.estimator_checks import check_estimator
 from sktime.utils.estimator_checks import parametrize_with_checks as parametrize_with_sktime_checks
 
@@ -83,7 +84,8 @@ def test_multiindex_frame_keeps_index_columns_and_dtypes(fitted):
 
 def test_list_of_unequal_length_frames_stays_a_list(fitted):
     imputer, _, X_masked, _, _ = fitted
-    series = [pd.DataFrame(x[:, : 60 + 10 * i].T, index=np.arange(60 + 10 * i) * 0.1) for i, x in enumerate(X_masked[:4])]
+    lengths = [60 + 10 * i for i in range(4)]
+    series = [pd.DataFrame(x[:, :length].T, index=np.arange(length) * 0.1) for x, length in zip(X_masked, lengths)]
     filled = imputer.transform(series)
     assert isinstance(filled, list) and len(filled) == 4
     for original, result in zip(series, filled):
@@ -130,7 +132,7 @@ def test_invalid_embedder_is_refused_at_fit(basic_motions):
 
 
 def test_tags_follow_the_embedder():
-    tags = MAEImputer(HiMAEEmbedder()).__sklearn_tags__()
+    tags = get_tags(MAEImputer(HiMAEEmbedder()))
     assert tags.input_tags.allow_nan and tags.input_tags.three_d_array
     assert tags.transformer_tags.preserves_dtype == ["float64", "float32"]
 
@@ -144,7 +146,9 @@ def test_sklearn_pipeline_imputes_before_a_classifier(basic_motions):
     X_train, y_train, X_test, y_test = basic_motions
     X_train_masked, _ = make_masking_task(X_train, kind="random", rate=0.3, random_state=0)
     X_test_masked, _ = make_masking_task(X_test, kind="random", rate=0.3, random_state=1)
-    features = [("spectrum", FunctionTransformer(amplitude_spectrum)), ("scale", StandardScaler()), ("clf", RidgeClassifierCV())]
+    features = [
+        ("spectrum", FunctionTransformer(amplitude_spectrum)), ("scale", StandardScaler()), ("clf", RidgeClassifierCV())
+    ]
     pipeline = Pipeline([("imp", MAEImputer(HiMAEEmbedder(**TINY_HIMAE))), *features])
     accuracy = pipeline.fit(X_train_masked, y_train).score(X_test_masked, y_test)
     complete = Pipeline(features).fit(X_train, y_train).score(X_test, y_test)
@@ -198,7 +202,33 @@ def test_sktime_pipeline_imputer_minirocket_ridge(basic_motions):
         classifier.fit(as_multiindex(X_train_masked), y_train)
         accuracy = np.mean(classifier.predict(as_multiindex(X_test_masked)) == y_test)
     print(f"MAEImputerTransformer * MiniRocket * RidgeClassifierCV, BasicMotions with gaps: {accuracy:.3f}")
-    assert accuracy >= 0.85  # measured 0.975
+    assert accuracy >= 0.85  # measured 1.000
+
+
+def test_sktime_twin_also_works_in_a_sklearn_pipeline(basic_motions):
+    # scikit-learn >= 1.9 pipelines set a callback context on each step around its fit, which
+    # sktime's fit would delete; the twin keeps it (sklearn_msae.sktime._compat)
+    X_train, y_train, X_test, y_test = basic_motions
+    X_train_masked, _ = make_masking_task(X_train, kind="random", rate=0.3, random_state=0)
+    X_test_masked, _ = make_masking_task(X_test, kind="random", rate=0.3, random_state=1)
+    features = [("spectrum", FunctionTransformer(amplitude_spectrum)), ("clf", RidgeClassifierCV())]
+    twin = Pipeline([("imp", MAEImputerTransformer(HiMAEEmbedder(**TINY_HIMAE))), *features])
+    imputer = Pipeline([("imp", MAEImputer(HiMAEEmbedder(**TINY_HIMAE))), *features])
+    twin.fit(X_train_masked, y_train)
+    assert not hasattr(twin.named_steps["imp"], "_parent_callback_ctx")  # the pipeline removed it again
+    # the same embedder on the same data as MAEImputer: the same predictions
+    np.testing.assert_array_equal(twin.predict(X_test_masked), imputer.fit(X_train_masked, y_train).predict(X_test_masked))
+
+
+def test_an_sklearn_pipeline_with_a_foreign_sktime_step_still_fails(basic_motions):
+    # documents the limitation we cannot fix from here: sktime's own estimators
+    pytest.importorskip("numba")
+    from sktime.transformations.panel.rocket import MiniRocketMultivariate
+
+    X_train, y_train, _, _ = basic_motions
+    pipeline = Pipeline([("rocket", MiniRocketMultivariate(num_kernels=84, random_state=0)), ("clf", RidgeClassifierCV())])
+    with pytest.raises(AttributeError, match="_parent_callback_ctx"):
+        pipeline.fit(X_train, y_train)
 
 
 @parametrize_with_sktime_checks([MAEImputerTransformer], obj_varname="imputer_class")

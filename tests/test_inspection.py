@@ -59,7 +59,8 @@ def test_plot_reconstruction_draws_observed_hidden_and_reconstructed_values(basi
     hidden = ~np.isnan(X_true[5, 1])
     assert np.isfinite(reconstruction.get_ydata()[hidden]).all() and np.isnan(reconstruction.get_ydata()[~hidden]).all()
     assert axes[1, 0].get_title().startswith("series 5, channel 1: MSE ")
-    assert [text.get_text() for text in axes[0, 0].get_legend().get_texts()] == ["observed", "hidden (true)", "reconstruction"]
+    legend = [text.get_text() for text in axes[0, 0].get_legend().get_texts()]
+    assert legend == ["observed", "hidden (true)", "reconstruction"]
 
     # on given axes; by default the first three series and every channel
     _, given = plt.subplots(3, 6)

@@ -1,13 +1,15 @@
 """The sktime adapters in sktime pipelines on real data, and the UEA benchmark."""
 
+import functools
 import inspect
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sktime.classification.compose import SklearnClassifierPipeline
 
@@ -106,6 +108,16 @@ def test_plain_logistic_regression_dunder_on_basic_motions(basic_motions_frames)
     assert accuracy >= 0.8  # measured 0.925
 
 
+def test_adapter_is_also_a_sklearn_pipeline_step(basic_motions_frames):
+    # scikit-learn >= 1.9 pipelines set a callback context on each step around its fit, which
+    # sktime's fit would delete (sklearn_msae.sktime._compat keeps it)
+    X_train, y_train, X_test, _ = basic_motions_frames
+    steps = [("emb", FAST_ADAPTERS["himae"]()), ("clf", LogisticRegression(max_iter=1000))]
+    predicted = Pipeline(steps).fit(X_train, y_train).predict(X_test)
+    dunder = FAST_ADAPTERS["himae"]() * LogisticRegression(max_iter=1000)
+    np.testing.assert_array_equal(predicted, dunder.fit(X_train, y_train).predict(X_test))
+
+
 @pytest.mark.parametrize("name", ["aim", "romae"])
 def test_dropped_time_steps_through_the_nan_native_adapters(name):
     """30 % of the rows removed from a pd-multiindex frame: the time index becomes irregular."""
@@ -170,6 +182,21 @@ def test_tiny_benchmark_writes_csv_and_markdown(tmp_path):
     report = (tmp_path / "tiny.md").read_text()
     assert f"| BasicMotions | 30% | {row.accuracy:.3f} |" in report
     assert "Command: `pytest tests/test_sktime.py`" in report and "Wall time" in report and "sktime 1." in report
+
+
+def test_benchmark_workers_give_the_rows_of_a_sequential_run(monkeypatch, request):
+    # one torch thread in both runs: the workers split the parent's threads between them,
+    # and 1 vs 2 threads differ by float rounding
+    request.addfinalizer(functools.partial(torch.set_num_threads, torch.get_num_threads()))
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    tiny = {"size": "tiny"}
+    kwargs = dict(missing_rates=[0.3], embedders=["himae", "aim"], probes=["ridge"], baseline=False,
+                  max_epochs=1, embedder_params={"himae": tiny, "aim": tiny})
+    sequential = run_uea_benchmark("BasicMotions", **kwargs)
+    parallel = run_uea_benchmark("BasicMotions", n_jobs=2, **kwargs)
+    assert parallel["model"].tolist() == ["himae+ridge", "aim+ridge"]
+    columns = ["dataset", "missing_rate", "model", "accuracy", "n_train", "n_test", "error"]
+    pd.testing.assert_frame_equal(parallel[columns], sequential[columns])
 
 
 def test_benchmark_minirocket_baseline_imputes_dropped_steps():

@@ -181,16 +181,16 @@ class AIM(nn.Module):
         return kept.new_zeros(B, num_tokens, d).scatter(1, ids_keep[..., None].expand(-1, -1, d), kept)
 
     def forward_encoder(
-        self, tokens: torch.Tensor, token_observed: torch.Tensor, mask: torch.Tensor
+        self, tokens: torch.Tensor, token_observed: torch.Tensor, mask: torch.Tensor, drop_ratio: float = 0.5
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encode the tokens not dropped by `hybrid_selection`.
+        """Encode the tokens not dropped by `hybrid_selection` (at most ``drop_ratio`` of them).
 
         ``tokens`` (B, N, P) must be 0 wherever ``token_observed`` (B, N, P) is False.
         Returns the latent (B, N - D, embed_dim) and the kept indices ``ids_keep`` (B, N - D).
         """
         h = self.value_embed(torch.cat([tokens, token_observed.to(tokens.dtype)], dim=-1))  # (B, N, d)
         h = h + self._positions(tokens.shape[1], h.shape[-1], h.device)
-        ids_keep, attend = hybrid_selection(mask)  # (B, N - D) each
+        ids_keep, attend = hybrid_selection(mask, drop_ratio)  # (B, N - D) each
         h = h.gather(1, ids_keep[..., None].expand(-1, -1, h.shape[-1]))  # (B, N - D, d)
         # hidden tokens that were not dropped still attend, but no token may attend to them
         bias = key_padding_bias(attend, h.dtype)  # (B, 1, 1, N - D)
@@ -234,7 +234,9 @@ class AIM(nn.Module):
 
     # ---- inference -------------------------------------------------------------------
 
-    def embed(self, x: torch.Tensor, observed: torch.Tensor, pooling: str = "mean") -> torch.Tensor:
+    def embed(
+        self, x: torch.Tensor, observed: torch.Tensor, pooling: str = "mean", drop_hidden: bool = True
+    ) -> torch.Tensor:
         """Embeddings of complete or incomplete series, with no artificial mask.
 
         Inherited-masked tokens are dropped or key-masked and left out of the pooling.
@@ -247,19 +249,28 @@ class AIM(nn.Module):
             ``"mean"``: mean encoder output over the observed tokens, shape (B, embed_dim).
             ``"channel"``: per-channel means concatenated, shape (B, C * embed_dim); the
             block of a channel with no observed token in a sample is all zeros.
+        drop_hidden : bool
+            Drop up to half of the tokens with no observed value from the encoder (less
+            compute on gappy series); otherwise every token enters it and the missing
+            ones are only key-masked. Both give the same embedding, but only ``False``
+            keeps every size independent of the data, as a static graph (ONNX) needs;
+            it skips the check below, so a sample with no observed value embeds as NaN
+            (``"mean"``) or zeros (``"channel"``).
 
         Raises
         ------
         ValueError
-            If ``pooling`` is unknown or a sample has no observed value at all.
+            If ``pooling`` is unknown or, with ``drop_hidden``, a sample has no observed
+            value at all.
         """
         if pooling not in ("mean", "channel"):
             raise ValueError(f"pooling must be 'mean' or 'channel', got {pooling!r}")
         tokens, token_observed, inherited = self.tokenize(x, observed)
-        empty = inherited.all(1)  # (B,)
-        if empty.any():
-            raise ValueError(f"samples {empty.nonzero().flatten().tolist()} of the batch have no observed value")
-        latent, ids_keep = self.forward_encoder(tokens, token_observed, inherited)
+        if drop_hidden:
+            empty = inherited.all(1)  # (B,)
+            if empty.any():
+                raise ValueError(f"samples {empty.nonzero().flatten().tolist()} of the batch have no observed value")
+        latent, ids_keep = self.forward_encoder(tokens, token_observed, inherited, 0.5 if drop_hidden else 0.0)
         h = self._restore(latent, ids_keep, inherited.shape[1])  # (B, N, d)
         h = h.unflatten(1, (self.in_channels, -1))  # (B, C, Nt, d)
         valid = ~inherited.unflatten(1, (self.in_channels, -1))  # (B, C, Nt)

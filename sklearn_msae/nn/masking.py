@@ -173,11 +173,16 @@ def hybrid_selection(mask: torch.Tensor, drop_ratio: float = 0.5) -> tuple[torch
     Returns
     -------
     ids_keep : long tensor of shape (batch, N - D)
-        Indices of the kept tokens: the visible ones first, in order, then hidden ones.
+        Indices of the kept tokens: the visible ones first, in order, then hidden ones;
+        every token in place when ``drop_ratio * N < 1`` (nothing can be dropped).
     attend : bool tensor of shape (batch, N - D)
         ``True`` where the kept token is visible, i.e. may be attended to.
     """
     n = mask.shape[1]
+    if int(drop_ratio * n) == 0:
+        # no sort and no size read from the data: the selection then exports to a
+        # static graph (torch.export, ONNX), whose sizes cannot depend on the mask
+        return torch.arange(n, device=mask.device).expand(mask.shape[0], -1), ~mask
     drop = min(int(drop_ratio * n), int(mask.sum(1).min()))
     # uint8 because sort is implemented for it on every backend; visible (0) first, each group in index order
     order = mask.to(torch.uint8).argsort(dim=1, stable=True)  # (B, N)

@@ -25,14 +25,14 @@ from __future__ import annotations
 import inspect
 
 import pandas as pd
-from sktime.transformations.base import BaseTransformer
 
 from .._base import BaseMAEEmbedder
+from ._compat import SklearnStepTransformer
 
 _PARAMETERS_MARKER = "    {embedder_parameters}"
 
 
-class BaseEmbedderTransformer(BaseTransformer):
+class BaseEmbedderTransformer(SklearnStepTransformer):
     """Base class of the sktime adapters of the masked-autoencoder embedders.
 
     A concrete adapter sets ``_embedder_class`` (a `BaseMAEEmbedder` subclass), its

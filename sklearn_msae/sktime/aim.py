@@ -74,6 +74,15 @@ class AIMTransformer(BaseEmbedderTransformer):
         -------
         params : list of dict
             Constructor arguments, one dict per test instance.
+
+        Examples
+        --------
+        >>> from sklearn_msae.datasets import load_uea
+        >>> from sklearn_msae.sktime import AIMTransformer
+        >>> X, _ = load_uea("BasicMotions", split="train")
+        >>> X = X[:10, :, :50]  # a small panel keeps the example fast
+        >>> [AIMTransformer(**params).fit_transform(X).shape for params in AIMTransformer.get_test_params()]
+        [(10, 32), (10, 48)]
         """
         fast = {"batch_size": 16, "random_state": 0}
         return [

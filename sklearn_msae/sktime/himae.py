@@ -76,6 +76,15 @@ class HiMAETransformer(BaseEmbedderTransformer):
         -------
         params : list of dict
             Constructor arguments, one dict per test instance.
+
+        Examples
+        --------
+        >>> from sklearn_msae.datasets import load_uea
+        >>> from sklearn_msae.sktime import HiMAETransformer
+        >>> X, _ = load_uea("BasicMotions", split="train")
+        >>> X = X[:10, :, :50]  # a small panel keeps the example fast
+        >>> [HiMAETransformer(**params).fit_transform(X).shape for params in HiMAETransformer.get_test_params()]
+        [(10, 8), (10, 8)]
         """
         fast = {"max_epochs": 1, "batch_size": 16, "random_state": 0}
         return [

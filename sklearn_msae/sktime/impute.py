@@ -5,13 +5,13 @@ from __future__ import annotations
 from numbers import Integral
 
 from sklearn.base import clone
-from sktime.transformations.base import BaseTransformer
 
 from ..himae import HiMAEEmbedder
 from ..romae import RoMAEEmbedder
+from ._compat import SklearnStepTransformer
 
 
-class MAEImputerTransformer(BaseTransformer):
+class MAEImputerTransformer(SklearnStepTransformer):
     """Impute missing values of time series with a masked autoencoder (sktime, Series -> Series).
 
     The sktime twin of :class:`sklearn_msae.MAEImputer`: ``fit`` pretrains a clone of
@@ -45,10 +45,12 @@ class MAEImputerTransformer(BaseTransformer):
 
     Composition (tested with sktime 1.2.0 and scikit-learn 1.9.1): sktime pipelines
     such as ``MAEImputerTransformer(embedder) * MiniRocketMultivariate() *
-    RidgeClassifierCV()`` work. A scikit-learn ``Pipeline`` that contains an sktime
-    estimator fails in ``fit`` with these versions (``AttributeError: ...
-    '_parent_callback_ctx'``); in scikit-learn pipelines use
-    :class:`sklearn_msae.MAEImputer` followed by scikit-learn estimators.
+    RidgeClassifierCV()`` work, and so does a scikit-learn ``Pipeline`` with this
+    transformer as a step. A scikit-learn ``Pipeline`` that contains one of sktime's own
+    estimators fails in ``fit`` with these versions (``AttributeError: ... has no
+    attribute '_parent_callback_ctx'``: scikit-learn 1.9 pipelines attach that callback
+    context to each step, and sktime's ``fit`` resets the estimator, deleting it; ours
+    keep it), so use sktime pipelines around sktime's estimators.
 
     Inner formats: numpy3D input is passed on as is; every other panel format reaches
     the embedder as pd-multiindex, the format that also holds series of unequal length.
@@ -157,6 +159,18 @@ class MAEImputerTransformer(BaseTransformer):
         params : list of dict
             Constructor arguments, one dict per test instance: a grid-based embedder
             (HiMAE) and one that reads the time stamps (RoMAE).
+
+        Examples
+        --------
+        >>> from sklearn_msae.datasets import load_uea
+        >>> from sklearn_msae.sktime import MAEImputerTransformer
+        >>> X, _ = load_uea("BasicMotions", split="train")
+        >>> X = X[:10, :, :50]  # a small panel keeps the example fast
+        >>> [
+        ...     MAEImputerTransformer(**params).fit_transform(X).shape
+        ...     for params in MAEImputerTransformer.get_test_params()
+        ... ]
+        [(10, 6, 50), (10, 6, 50)]
         """
         fast = {"batch_size": 16, "random_state": 0}
         return [

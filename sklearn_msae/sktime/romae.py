@@ -72,6 +72,15 @@ class RoMAETransformer(BaseEmbedderTransformer):
         -------
         params : list of dict
             Constructor arguments, one dict per test instance.
+
+        Examples
+        --------
+        >>> from sklearn_msae.datasets import load_uea
+        >>> from sklearn_msae.sktime import RoMAETransformer
+        >>> X, _ = load_uea("BasicMotions", split="train")
+        >>> X = X[:10, :, :50]  # a small panel keeps the example fast
+        >>> [RoMAETransformer(**params).fit_transform(X).shape for params in RoMAETransformer.get_test_params()]
+        [(10, 16), (10, 16)]
         """
         tiny = {
             "embed_dim": 16,

@@ -1,0 +1,271 @@
+"""Speed: training overhead of the skorch core, single-thread inference, cached grid search.
+
+    OMP_NUM_THREADS=1 python benchmarks/speed.py [--quick] [--output PATH]
+
+One run measures, on one torch thread:
+
+1. the pretraining step time of each method through `sklearn_msae._training.pretrain`
+   (what ``fit`` calls) and through a bare torch loop over the same network, the same
+   batches, AdamW, the same warm-up + cosine schedule and gradient clipping; the ratio
+   is the cost of skorch;
+2. transform throughput (windows/s) and single-window latency of HiMAE-Base on one
+   1 x 1000 window: ``embedder.transform``, the exported graph in torch eager mode,
+   under ``torch.compile`` and in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread);
+3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
+   per fold (``benchmarks/gridsearch_memory.py``).
+
+Writes the markdown report to ``benchmarks/results/speed.md`` (``--quick``: a smoke
+run with small sizes that only prints it, unless ``--output`` is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import sklearn
+import skorch
+import torch
+from sktime.datasets import load_basic_motions
+from torch.utils.flop_counter import FlopCounterMode
+
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+from sklearn_msae._base import _fit_scaling
+from sklearn_msae._onnx import _GRAPHS
+from sklearn_msae._training import pretrain, warmup_cosine
+
+sys.path.insert(0, str(Path(__file__).parent))
+import gridsearch_memory  # noqa: E402  (a sibling script, not a package)
+
+RESULTS = Path(__file__).parent / "results" / "speed.md"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run with small sizes; prints the report only")
+    parser.add_argument("--output", type=Path, default=None, help=f"report file (default {RESULTS}; none with --quick)")
+    args = parser.parse_args(argv)
+    output = args.output or (None if args.quick else RESULTS)
+    sizes = {
+        "epochs": 2 if args.quick else 10,
+        "repeats": 1 if args.quick else 3,
+        "windows": 64 if args.quick else 256,
+        "latency_calls": 20 if args.quick else 300,
+        "grid_epochs": 2 if args.quick else 50,
+    }
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    sections = [training_overhead(sizes), inference(sizes), grid_search(sizes)]
+    wall = time.perf_counter() - start
+    command = "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/speed.py" + (" --quick" if args.quick else "")
+    report = "\n\n".join([header(command, wall), *sections]) + "\n"
+    print(report)
+    if output is not None:
+        output.write_text(report)
+
+
+# ---- 1. training overhead --------------------------------------------------------------
+
+
+def training_overhead(sizes) -> str:
+    """Per-step time of `pretrain` (skorch) and of a bare torch loop, for each method."""
+    X_train, _ = load_basic_motions(split="train", return_type="numpy3D")
+    X_test, _ = load_basic_motions(split="test", return_type="numpy3D")
+    X = np.concatenate([X_train, X_test]).astype(np.float32)  # 80 series: 5 steps of 16 per epoch
+    embedders = {
+        "HiMAE (small)": HiMAEEmbedder(batch_size=16),
+        "AIM (small)": AIMEmbedder(batch_size=16),
+        "RoMAE (tiny-shallow)": RoMAEEmbedder(batch_size=16),
+    }
+    rows = []
+    for name, embedder in embedders.items():
+        embedder.set_params(max_epochs=sizes["epochs"], random_state=0)
+        module, module_kwargs, batch, train_kwargs = training_problem(embedder, X)
+        steps = n_steps(len(X), train_kwargs)
+        runs = {"skorch": lambda: pretrain(module, module_kwargs, batch, train_kwargs, 0, "cpu", 0),
+                "bare": lambda: bare_pretrain(module, module_kwargs, batch, train_kwargs, 0)}
+        for run in runs.values():
+            run()  # warm-up: allocator, kernels, lazy imports
+        # alternate the two so that a change in machine load hits both
+        times = {key: [] for key in runs}
+        for _ in range(sizes["repeats"]):
+            for key, run in runs.items():
+                times[key].append(timed(run) / steps)
+        skorch_step, bare_step = (statistics.median(times[key]) for key in ("skorch", "bare"))
+        rows.append(f"| {name} | {steps} | {1e3 * skorch_step:.2f} | {1e3 * bare_step:.2f} "
+                    f"| {100 * (skorch_step / bare_step - 1):+.1f} % |")
+    return "\n".join([
+        "## Pretraining step time: skorch core vs bare torch loop",
+        "",
+        f"BasicMotions train + test (80 series, 6 x 100), batch 16, {sizes['epochs']} epochs, library-default "
+        f"network of each method; median of {sizes['repeats']} alternated runs, each including the network's "
+        "construction. Bare loop: same module and seed, same tokenised batches (tensors indexed by a "
+        "permutation), AdamW, the same warm-up + cosine schedule, gradient-norm clipping. Target: overhead <= 15 %.",
+        "",
+        "| method | steps | skorch (ms/step) | bare torch (ms/step) | skorch overhead |",
+        "|---|---|---|---|---|",
+        *rows,
+    ])
+
+
+def training_problem(embedder, X):
+    """What ``embedder.fit(X)`` hands to `pretrain`: module class and arguments, batch dict, training arguments."""
+    panel = embedder._validate_input(X, reset=True)  # the first lines of `BaseMAEEmbedder._fit`
+    embedder.channel_center_, embedder.channel_scale_ = _fit_scaling(panel, embedder.scaling)
+    batch = embedder._tokenize(embedder._scale(panel))
+    return embedder._module, embedder._module_kwargs(panel), batch, embedder._train_kwargs()
+
+
+def n_steps(n_samples, train_kwargs) -> int:
+    """Optimiser steps of a training run without validation split (as `make_pretrainer` counts them)."""
+    total = train_kwargs["max_epochs"] * math.ceil(n_samples / train_kwargs["batch_size"])
+    return total if train_kwargs["max_steps"] is None else min(total, train_kwargs["max_steps"])
+
+
+def bare_pretrain(module, module_kwargs, batch, train_kwargs, seed):
+    """`pretrain` without skorch: the same optimiser, schedule and clipping in a plain loop."""
+    torch.manual_seed(seed)
+    network = module(**module_kwargs).train()
+    tensors = {key: torch.as_tensor(value) for key, value in batch.items()}
+    n_samples, batch_size = len(next(iter(tensors.values()))), train_kwargs["batch_size"]
+    steps_per_epoch, total_steps = math.ceil(n_samples / batch_size), n_steps(n_samples, train_kwargs)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=train_kwargs["lr"],
+                                  weight_decay=train_kwargs["weight_decay"])
+    warmup_steps = max(1, round(train_kwargs["warmup_fraction"] * total_steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, warmup_steps=warmup_steps, total_steps=total_steps))
+    for step in range(total_steps):
+        if step % steps_per_epoch == 0:
+            order = torch.randperm(n_samples)  # a new epoch
+        index = order[(step % steps_per_epoch) * batch_size :][:batch_size]
+        loss = network(**{key: value[index] for key, value in tensors.items()})[0]
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(network.parameters(), train_kwargs["gradient_clip"])
+        optimizer.step()
+        schedule.step()
+    return network
+
+
+# ---- 2. inference ----------------------------------------------------------------------
+
+
+def inference(sizes) -> str:
+    """HiMAE-Base on 1 x 1000 windows, one thread: throughput and single-window latency per backend."""
+    rng = np.random.default_rng(0)
+    # the weights do not change the speed: one epoch on noise windows gives a fitted embedder
+    embedder = HiMAEEmbedder(size="base", max_epochs=1, random_state=0)
+    embedder.fit(rng.standard_normal((64, 1, 1000), dtype=np.float32))
+    X = rng.standard_normal((sizes["windows"], 1, 1000), dtype=np.float32)
+    one = X[:1]
+    graph = _GRAPHS[type(embedder.net_.module_)](embedder).eval()  # the graph `to_onnx` exports
+    with torch.inference_mode(), FlopCounterMode(display=False) as flops:
+        graph(torch.from_numpy(one))
+
+    backends = {"`embedder.transform` (validation, tokenisation, eager network)": embedder.transform}
+
+    def eager(batch):
+        with torch.inference_mode():
+            return graph(torch.from_numpy(batch)).numpy()
+
+    backends["torch eager, exported graph"] = eager
+    notes = []
+    try:
+        compiled = torch.compile(graph, dynamic=False)
+
+        def compiled_run(batch):
+            with torch.inference_mode():
+                return compiled(torch.from_numpy(batch)).numpy()
+
+        for batch in (one, X):  # compile both shapes before timing
+            compiled_run(batch)
+        backends["torch.compile (inductor), exported graph"] = compiled_run
+    except Exception as exc:  # report, do not hide: the other backends still run
+        notes.append(f"torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(embedder.to_onnx(Path(folder) / "himae.onnx"), options)
+    backends["ONNX Runtime (`to_onnx`, 1 thread)"] = lambda batch: session.run(None, {"X": batch})[0]
+
+    reference = embedder.transform(X)
+    rows = []
+    for name, run in backends.items():
+        error = float(np.abs(run(X) - reference).max())  # also the warm-up of the batch shape
+        throughput = len(X) / min(timed(lambda: run(X)) for _ in range(sizes["repeats"]))
+        run(one)
+        latencies = [timed(lambda: run(one)) for _ in range(sizes["latency_calls"])]
+        rows.append(f"| {name} | {throughput:,.0f} | {1e3 * statistics.median(latencies):.3f} "
+                    f"| {1e3 * np.percentile(latencies, 90):.3f} | {error:.1e} |")
+    return "\n".join([
+        "## Transform: HiMAE-Base, one 1 x 1000 window, 1 thread",
+        "",
+        f"`HiMAEEmbedder(size=\"base\")` ({sum(p.numel() for p in embedder.net_.module_.encoder.parameters()):,} "
+        f"encoder parameters, {flops.get_total_flops() / 1e6:.0f} MFLOP per window), `layer=-1`, "
+        f"`pooling=\"mean\"`. Throughput: best of {sizes['repeats']} passes over "
+        f"{len(X)} windows in one batch. Latency: {sizes['latency_calls']} calls on one window. Paper: 0.99 ms on a "
+        "watch CPU; target <= 0.5 ms.",
+        "",
+        "| backend | throughput (windows/s) | latency median (ms) | latency p90 (ms) | max abs diff to transform |",
+        "|---|---|---|---|---|",
+        *rows,
+        *([""] + notes if notes else []),
+    ])
+
+
+# ---- 3. grid search --------------------------------------------------------------------
+
+
+def grid_search(sizes) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        gridsearch_memory.main(["--max-epochs", str(sizes["grid_epochs"])])
+    return "\n".join([
+        "## GridSearchCV over 5 layers x 3 folds with `memory`",
+        "",
+        f"`benchmarks/gridsearch_memory.py --max-epochs {sizes['grid_epochs']}`, run from this script. "
+        "Target: the cached search <= 1.3x one fit per fold.",
+        "",
+        out.getvalue().strip(),
+    ])
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def header(command: str, wall: float) -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or platform.machine())
+    versions = ", ".join(f"{name} {module.__version__}" for name, module in
+                         [("torch", torch), ("onnxruntime", onnxruntime), ("scikit-learn", sklearn),
+                          ("skorch", skorch), ("numpy", np)])
+    return "\n".join([
+        "# Speed benchmark",
+        "",
+        f"Machine: {cpu}, {len(os.sched_getaffinity(0))} cores available, no GPU used; "
+        f"Python {platform.python_version()}, {versions}; torch threads: {torch.get_num_threads()}.",
+        f"Command: `{command}`; wall time {wall / 60:.1f} min.",
+        "Other jobs shared the cores, so absolute times are upper bounds; ratios within the run are comparable.",
+    ])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Lets our sktime transformers be steps of a scikit-learn ``Pipeline`` too."""
+
+from __future__ import annotations
+
+from sktime.transformations.base import BaseTransformer
+
+
+class SklearnStepTransformer(BaseTransformer):
+    """An sktime transformer that keeps scikit-learn's callback context through ``fit``.
+
+    Since scikit-learn 1.9, a ``Pipeline`` sets ``_parent_callback_ctx`` on each step
+    before calling its ``fit`` and deletes it afterwards. sktime's ``fit`` starts with
+    ``reset()``, which deletes every attribute that is not a parameter, so the
+    pipeline's ``del`` fails with ``AttributeError: ... '_parent_callback_ctx'``. Keeping
+    that one attribute through ``reset`` makes the transformer work in both sktime and
+    scikit-learn pipelines; every other attribute is reset as sktime intends.
+    """
+
+    def reset(self):
+        """Reset to the post-init state, keeping scikit-learn's pipeline callback context.
+
+        Returns
+        -------
+        self : object
+            The transformer with its parameters and config, fitted state deleted.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae.sktime import HiMAETransformer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> adapter = HiMAETransformer(size="tiny", max_epochs=1, random_state=0).fit(X[:8])
+        >>> adapter.reset().is_fitted
+        False
+        """
+        parent_context = self.__dict__.get("_parent_callback_ctx")
+        super().reset()
+        if parent_context is not None:
+            self._parent_callback_ctx = parent_context
+        return self

@@ -1,0 +1,98 @@
+"""``pretrained=``: fit loads a network pretrained earlier instead of pretraining."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+
+FAST = {
+    HiMAEEmbedder: dict(size="tiny"),
+    AIMEmbedder: dict(size="tiny"),
+    RoMAEEmbedder: dict(size="tiny", embed_dim=16, num_heads=2, decoder_embed_dim=16, decoder_num_heads=2),
+}
+COMMON = dict(max_epochs=1, batch_size=20, device="cpu", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def saved(basic_motions, tmp_path_factory):
+    """A HiMAE pretrained on BasicMotions train, and the folder it is saved in."""
+    embedder = HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON).fit(basic_motions[0])
+    path = tmp_path_factory.mktemp("pretrained")
+    embedder.save_pretrained(path)
+    return embedder, path
+
+
+@pytest.mark.parametrize("cls", list(FAST))
+def test_fit_loads_instead_of_pretraining(cls, basic_motions, tmp_path, pretrain_calls):
+    X_train, _, X_test, _ = basic_motions
+    source = cls(**FAST[cls], **COMMON).fit(X_train)
+    source.save_pretrained(tmp_path)
+    pretrain_calls.clear()
+    for pretrained in (tmp_path, str(tmp_path), FrozenEstimator(source)):
+        embedder = cls(**FAST[cls], **COMMON, pretrained=pretrained).fit(X_test[:5])
+        np.testing.assert_allclose(embedder.transform(X_test), source.transform(X_test), rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(embedder.channel_center_, source.channel_center_)
+    assert pretrain_calls == []
+
+
+def test_refit_scaling_learns_only_the_normalisation(saved, basic_motions):
+    source, path = saved
+    X_test = basic_motions[2]
+    embedder = HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=path, pretrained_scaling="refit").fit(X_test)
+    np.testing.assert_allclose(embedder.channel_center_, np.nanmean(X_test, axis=(0, 2)), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(embedder.channel_center_, source.channel_center_)
+    for ours, theirs in zip(embedder.net_.module_.parameters(), source.net_.module_.parameters()):
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_pipeline_probes_a_frozen_encoder_in_a_grid_search(saved, basic_motions, pretrain_calls):
+    source, path = saved
+    X_train, y_train = basic_motions[:2]
+    for pretrained in (path, FrozenEstimator(source)):  # both survive clone()
+        pipe = Pipeline(
+            [("emb", HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=pretrained)), ("clf", LogisticRegression())]
+        )
+        search = GridSearchCV(pipe, {"emb__layer": [1, 4]}, cv=2).fit(X_train, y_train)
+        assert search.best_params_["emb__layer"] in (1, 4)
+    assert pretrain_calls == []
+
+
+def test_saving_an_embedder_fitted_from_pretrained(saved, basic_motions, tmp_path):
+    _, path = saved
+    embedder = HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=path).fit(basic_motions[0])
+    embedder.save_pretrained(tmp_path)
+    loaded = HiMAEEmbedder.from_pretrained(tmp_path)
+    assert loaded.pretrained is None  # the weights travel in the folder, not the path they came from
+    np.testing.assert_array_equal(loaded.transform(basic_motions[2]), embedder.transform(basic_motions[2]))
+
+
+def test_from_pretrained_then_set_params_is_the_documented_start(saved, basic_motions):
+    _, path = saved
+    template = HiMAEEmbedder.from_pretrained(path).set_params(pretrained=path, layer=2)
+    embedder = clone(template).fit(basic_motions[0])
+    assert embedder.transform(basic_motions[0]).shape == (40, 16)
+
+
+def test_pretrained_errors_name_the_parameter(saved, basic_motions, tmp_path):
+    source, path = saved
+    X = basic_motions[0]
+    with pytest.raises(ValueError, match=r"pretrained: .*size='small' \(pretrained: 'tiny'\)"):
+        HiMAEEmbedder(**COMMON, pretrained=path).fit(X)
+    with pytest.raises(ValueError, match="pretrained=HiMAEEmbedder.* is not fitted.*FrozenEstimator"):
+        clone(HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=source)).fit(X)
+    with pytest.raises(ValueError, match="pretrained must be a fitted AIMEmbedder"):
+        AIMEmbedder(**COMMON, pretrained=FrozenEstimator(source)).fit(X)
+    with pytest.raises(ValueError, match="AIMEmbedder.from_pretrained needs"):
+        AIMEmbedder(**COMMON, pretrained=path).fit(X)
+    with pytest.raises(ValueError, match="X has 3 channels, but the pretrained embedder was fitted with 6"):
+        HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=path).fit(X[:, :3])
+    with pytest.raises(InvalidParameterError, match="'pretrained' parameter"):
+        HiMAEEmbedder(pretrained=3).fit(X)
+    with pytest.raises(InvalidParameterError, match="'pretrained_scaling' parameter"):
+        HiMAEEmbedder(pretrained=path, pretrained_scaling="relearn").fit(X)

@@ -1,0 +1,52 @@
+"""``benchmarks/uea.py --quick`` end to end: cells run once, a rerun skips them, the report follows the CSV."""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def uea(monkeypatch):
+    """The ``benchmarks/uea.py`` module, imported as its command line runs it (``benchmarks/`` on sys.path)."""
+    pytest.importorskip("numba", reason="the MiniRocket baseline needs numba")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("uea", BENCHMARKS / "uea.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_resumes_and_reports(uea, tmp_path):
+    # one missing rate keeps the test short; the other stays "missing" in the report
+    quick = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3"]
+    csv, md = tmp_path / "uea.csv", tmp_path / "uea.md"
+
+    assert uea.main([*quick, "--methods", "himae", "minirocket"]) == 0
+    first = pd.read_csv(csv)
+    assert sorted(first["model"]) == ["MiniRocket", "himae fine-tuned", "himae probe"]
+    assert first["accuracy"].between(0, 1).all()
+    assert (first[["fit_s", "predict_s"]] > 0).all().all()
+    report = md.read_text()
+    assert "| BasicMotions | 30% |" in report and "missing" in report  # aim and romae not run yet
+
+    # the finished cells are skipped, the others run and are appended
+    assert uea.main(quick) == 0
+    second = pd.read_csv(csv)
+    pd.testing.assert_frame_equal(second.iloc[: len(first)], first)
+    assert sorted(second["method"].unique()) == sorted(uea.METHODS)
+    assert len(second) == len(uea.model_names(uea.METHODS))
+    assert second.groupby(uea.KEY)["model"].count().max() <= 2  # no cell twice
+
+    assert uea.main(["--quick", "--output-dir", str(tmp_path), "--report-only"]) == 0
+    assert pd.read_csv(csv).equals(second)
+    lines = md.read_text().splitlines()
+    row_30 = next(line for line in lines if line.startswith("| BasicMotions | 30% |"))
+    row_0 = next(line for line in lines if line.startswith("| BasicMotions | 0% |"))
+    assert "missing" not in row_30 and row_30.count("(1)") == len(uea.model_names(uea.METHODS))
+    assert row_0.count("missing") == len(uea.model_names(uea.METHODS))
+    assert any(line.startswith("Target (") for line in lines)
+    assert any(line.startswith("- Versions:") for line in lines)
