@@ -45,10 +45,16 @@ cap, path = int(sys.argv[1]), sys.argv[2]
 real_pretrain = base.pretrain
 
 
-# same parameter names as the real one: joblib.Memory's ignore=["device", "verbose"] needs them
-def pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose):
+# same parameter names as the real one: joblib.Memory's ignore=["device", "verbose", ...] needs them
+def pretrain(
+    module, module_kwargs, batch, train_kwargs, seed, device, verbose, *,
+    data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None,
+):
     train_kwargs = {**train_kwargs, "max_epochs": min(train_kwargs["max_epochs"], cap)}
-    return real_pretrain(module, module_kwargs, batch, train_kwargs, seed, device, verbose)
+    return real_pretrain(
+        module, module_kwargs, batch, train_kwargs, seed, device, verbose, data_key=data_key,
+        accelerate=accelerate, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+    )
 
 
 base.pretrain = pretrain
