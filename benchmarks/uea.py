@@ -352,8 +352,10 @@ def main(argv=None) -> int:
             frame.to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
             print(", ".join(f"{row['model']} {row['accuracy']:.3f}" for row in rows), "—", cell, flush=True)
 
+    # the whole grid, whatever part this run computed: the report is the table of the CSV
     text = report(
-        read_results(csv_path), datasets=datasets, missing_rates=args.missing_rates, command=command, quick=args.quick
+        read_results(csv_path), datasets=QUICK["datasets"] if args.quick else DATASETS, missing_rates=MISSING_RATES,
+        command=command, quick=args.quick,
     )
     md_path.write_text(text, encoding="utf-8")
     print(f"wrote {md_path}")
