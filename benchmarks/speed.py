@@ -12,7 +12,10 @@ One run measures, on one torch thread:
    1 x 1000 window: ``embedder.transform``, the exported graph in torch eager mode,
    under ``torch.compile`` and in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread);
 3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
-   per fold (``benchmarks/gridsearch_memory.py``).
+   per fold (``benchmarks/gridsearch_memory.py``);
+4. one AdamW step on each method's network with torch's default per-parameter loop, its
+   ``foreach`` and its ``fused`` implementation (the library uses ``fused``, see
+   `sklearn_msae._training.fused_optimizer`).
 
 Writes the markdown report to ``benchmarks/results/speed.md`` (``--quick``: a smoke
 run with small sizes that only prints it, unless ``--output`` is given).
@@ -43,7 +46,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 from sklearn_msae._base import _fit_scaling
 from sklearn_msae._onnx import _GRAPHS
-from sklearn_msae._training import pretrain, warmup_cosine
+from sklearn_msae._training import fused_optimizer, pretrain, warmup_cosine
 
 sys.path.insert(0, str(Path(__file__).parent))
 import gridsearch_memory  # noqa: E402  (a sibling script, not a package)
@@ -55,21 +58,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run with small sizes; prints the report only")
     parser.add_argument("--output", type=Path, default=None, help=f"report file (default {RESULTS}; none with --quick)")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                        help="what to measure (default: everything)")
+    parser.add_argument("--epochs", type=int, default=None, help="pretraining epochs of the training section")
     args = parser.parse_args(argv)
     output = args.output or (None if args.quick else RESULTS)
     sizes = {
-        "epochs": 2 if args.quick else 10,
+        "epochs": args.epochs or (2 if args.quick else 10),
         "repeats": 1 if args.quick else 3,
         "windows": 64 if args.quick else 256,
         "latency_calls": 20 if args.quick else 300,
         "grid_epochs": 2 if args.quick else 50,
+        "optimizer_steps": 5 if args.quick else 50,
     }
     torch.set_num_threads(1)
-    start = time.perf_counter()
-    sections = [training_overhead(sizes), inference(sizes), grid_search(sizes)]
+    start, load_start = time.perf_counter(), os.getloadavg()[0]
+    sections = [SECTIONS[name](sizes) for name in args.sections]
     wall = time.perf_counter() - start
-    command = "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/speed.py" + (" --quick" if args.quick else "")
-    report = "\n\n".join([header(command, wall), *sections]) + "\n"
+    command = "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/speed.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    report = "\n\n".join([header(command, wall, (load_start, os.getloadavg()[0])), *sections]) + "\n"
     print(report)
     if output is not None:
         output.write_text(report)
@@ -140,8 +149,9 @@ def bare_pretrain(module, module_kwargs, batch, train_kwargs, seed):
     tensors = {key: torch.as_tensor(value) for key, value in batch.items()}
     n_samples, batch_size = len(next(iter(tensors.values()))), train_kwargs["batch_size"]
     steps_per_epoch, total_steps = math.ceil(n_samples / batch_size), n_steps(n_samples, train_kwargs)
+    fused = {key.removeprefix("optimizer__"): value for key, value in fused_optimizer("cpu").items()}
     optimizer = torch.optim.AdamW(network.parameters(), lr=train_kwargs["lr"],
-                                  weight_decay=train_kwargs["weight_decay"])
+                                  weight_decay=train_kwargs["weight_decay"], **fused)
     warmup_steps = max(1, round(train_kwargs["warmup_fraction"] * total_steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: warmup_cosine(step, warmup_steps=warmup_steps, total_steps=total_steps))
@@ -242,6 +252,46 @@ def grid_search(sizes) -> str:
     ])
 
 
+# ---- 4. optimiser step -----------------------------------------------------------------
+
+
+def optimizer_step(sizes) -> str:
+    """Time of one AdamW step (random gradients) per implementation, on each method's network."""
+    X, _ = load_basic_motions(split="train", return_type="numpy3D")
+    embedders = {"HiMAE (small)": HiMAEEmbedder(), "AIM (small)": AIMEmbedder(), "RoMAE (tiny-shallow)": RoMAEEmbedder()}
+    implementations = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
+    rows = []
+    for name, embedder in embedders.items():
+        module, module_kwargs, _batch, _train = training_problem(embedder, X.astype(np.float32))
+        parameters = list(module(**module_kwargs).parameters())
+        for parameter in parameters:
+            parameter.grad = torch.randn_like(parameter)
+        times = {}
+        for key, kwargs in implementations.items():
+            optimizer = torch.optim.AdamW(parameters, lr=1e-4, weight_decay=0.05, **kwargs)
+            optimizer.step()  # allocates the moment buffers
+            times[key] = min(timed(optimizer.step) for _ in range(sizes["optimizer_steps"]))
+        n_values = sum(parameter.numel() for parameter in parameters)
+        rows.append(f"| {name} | {len(parameters)} | {n_values:,} | "
+                    + " | ".join(f"{1e3 * times[key]:.2f}" for key in implementations)
+                    + f" | {times['default'] / times['fused']:.1f}x |")
+    return "\n".join([
+        "## One AdamW step: default loop vs foreach vs fused",
+        "",
+        f"Best of {sizes['optimizer_steps']} steps with random gradients, each method's library-default network "
+        "for BasicMotions (6 channels). The library trains with the fused kernel.",
+        "",
+        "| network | tensors | parameters | default (ms) | foreach (ms) | fused (ms) | fused speed-up |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ])
+
+
+SECTIONS = {
+    "training": training_overhead, "inference": inference, "search": grid_search, "optimizer": optimizer_step,
+}
+
+
 # ---- helpers ---------------------------------------------------------------------------
 
 
@@ -251,7 +301,7 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def header(command: str, wall: float) -> str:
+def header(command: str, wall: float, load: tuple[float, float]) -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or platform.machine())
     versions = ", ".join(f"{name} {module.__version__}" for name, module in
@@ -262,8 +312,10 @@ def header(command: str, wall: float) -> str:
         "",
         f"Machine: {cpu}, {len(os.sched_getaffinity(0))} cores available, no GPU used; "
         f"Python {platform.python_version()}, {versions}; torch threads: {torch.get_num_threads()}.",
-        f"Command: `{command}`; wall time {wall / 60:.1f} min.",
-        "Other jobs shared the cores, so absolute times are upper bounds; ratios within the run are comparable.",
+        f"Command: `{command.strip()}`; wall time {wall / 60:.1f} min.",
+        f"Load average (1 min) at the start and the end of the run: {load[0]:.1f} / {load[1]:.1f} "
+        f"(above {len(os.sched_getaffinity(0))}, other jobs shared the cores: absolute times are then upper "
+        "bounds, ratios within the run stay comparable).",
     ])
 
 

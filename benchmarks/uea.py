@@ -126,13 +126,18 @@ def epochs_for(dataset: str, quick: bool) -> dict:
     return QUICK["epochs"] if quick else EPOCHS.get(dataset, DEFAULT_EPOCHS)
 
 
-def make_embedder(method: str, dataset: str, seed: int, quick: bool):
-    embedder = EMBEDDERS[method](epochs_for(dataset, quick)["pretrain"], seed)
+def make_embedder(method: str, pretrain_epochs: int, seed: int, quick: bool):
+    embedder = EMBEDDERS[method](pretrain_epochs, seed)
     return embedder.set_params(**QUICK["embedder_params"][method]) if quick else embedder
 
 
-def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: bool, threads: int) -> list[dict]:
-    """The result rows of one cell: probe and fine-tuned for an embedder, one row for MiniRocket."""
+def run_cell(
+    dataset: str, missing_rate: float, seed: int, method: str, quick: bool, threads: int, epochs: dict | None = None
+) -> list[dict]:
+    """The result rows of one cell: probe and fine-tuned for an embedder, one row for MiniRocket.
+
+    ``epochs`` (``{"pretrain": ..., "finetune": ...}``) replaces the grid's budget (`epochs_for`).
+    """
     torch.set_num_threads(threads)
     shared = {"dataset": dataset, "missing_rate": missing_rate, "seed": seed, "method": method,
               "torch_threads": threads}
@@ -146,10 +151,10 @@ def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: b
 
     X_train, y_train = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=seed)
     X_test, y_test = load_uea(dataset, split="test", missing_rate=missing_rate, random_state=seed)
-    epochs = epochs_for(dataset, quick)
+    epochs = epochs or epochs_for(dataset, quick)
     shared.update(pretrain_epochs=epochs["pretrain"], finetune_epochs=epochs["finetune"])
     start = time.perf_counter()
-    embedder = make_embedder(method, dataset, seed, quick).fit(X_train)
+    embedder = make_embedder(method, epochs["pretrain"], seed, quick).fit(X_train)
     pretrain_s = time.perf_counter() - start
     shared["pretrain_s"] = pretrain_s
 
@@ -234,6 +239,7 @@ def report(
         ]
 
     means = grouped["accuracy"].mean()
+    first_budget = epochs_for(datasets[0], quick)["pretrain"]
     return "\n".join([
         "# UEA: linear probe and fine-tuning of the embedders vs MiniRocket (issue 6)",
         "",
@@ -263,7 +269,7 @@ def report(
         + ", ".join(f"{dataset} {epochs_for(dataset, quick)['pretrain']} / {epochs_for(dataset, quick)['finetune']}"
                     for dataset in datasets)
         + "; each row's epochs are in the CSV.",
-        *(f"- Embedder `{method}`: `{' '.join(repr(make_embedder(method, datasets[0], 0, quick)).split())}`"
+        *(f"- Embedder `{method}`: `{' '.join(repr(make_embedder(method, first_budget, 0, quick)).split())}`"
           for method in EMBEDDERS),
         f"- Versions: {_versions()}",
         f"- Machine: {_machine()}",

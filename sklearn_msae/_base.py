@@ -29,7 +29,7 @@ from ._panel import Panel, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import make_pretrainer, pretrain, resolve_device
+from ._training import inference_module, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -336,7 +336,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         self._check_transform_params()
-        module = self.net_.module_.eval()
+        module = inference_module(self.net_)
         embedding, done = None, 0
         with torch.no_grad():
             for panel, batch in self._batches(X):
@@ -381,7 +381,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (False, True)
         """
         check_is_fitted(self)
-        self.net_.module_.eval()
+        inference_module(self.net_)
         reconstructions = []
         with torch.no_grad():
             for panel, batch in self._batches(X):
@@ -420,7 +420,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (True, True)
         """
         check_is_fitted(self)
-        module = self.net_.module_.eval()
+        module = inference_module(self.net_)
         device = torch.device(self.net_.device)
         total, count = 0.0, 0
         with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):

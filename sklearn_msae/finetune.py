@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from ._base import BaseMAEEmbedder
 from ._panel import n_series
-from ._training import resolve_device, warmup_cosine
+from ._training import fused_optimizer, inference_module, resolve_device, warmup_cosine
 from .nn.aim import AIM
 from .nn.himae import HiMAE
 from .nn.romae import RoMAE
@@ -339,7 +339,7 @@ class _BaseFineTuner(BaseEstimator):
             raise ValueError(f"X has {panel.n_series} series but y has {len(targets)} targets")
         batch = embedder._tokenize(embedder._scale(panel))
         features = _embed(
-            embedder.net_.module_.eval(), batch, embedder._embed_kwargs(), embedder.inference_batch_size, self.verbose
+            inference_module(embedder.net_), batch, embedder._embed_kwargs(), embedder.inference_batch_size, self.verbose
         )
 
         network_kwargs = embedder.net_.get_params_for("module")
@@ -441,6 +441,7 @@ class _BaseFineTuner(BaseEstimator):
             )
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
+        device = resolve_device(self.device)
         return self._make_net(
             module=FineTuneNetwork,
             module__network=network,
@@ -462,8 +463,9 @@ class _BaseFineTuner(BaseEstimator):
             ),
             iterator_train__shuffle=True,
             callbacks=callbacks,
-            device=resolve_device(self.device),
+            device=device,
             verbose=self.verbose,
+            **fused_optimizer(torch.device(device).type),
         )
 
     # ---- inference ----------------------------------------------------------------
@@ -471,7 +473,7 @@ class _BaseFineTuner(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """The head's output (n_series, n_outputs), float64, for ``X``."""
         check_is_fitted(self)
-        module = self.net_.module_.eval()
+        module = inference_module(self.net_)
         output, done = None, 0
         with torch.no_grad():
             for panel, batch in self.embedder_._batches(X):

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseMAEEmbedder
 from ._panel import Panel
 from ._panel import n_series as count_series
+from ._training import inference_module
 from .nn.romae import SIZES, RoMAE
 
 _DECODER_SIZE = SIZES["tiny-shallow"]  # the paper's decoder, whatever the encoder preset
@@ -304,7 +305,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         """
         check_is_fitted(self)
         query_times = _query_times(times, count_series(X))  # (n, Q), NaN = no query
-        module = self.net_.module_.eval()
+        module = inference_module(self.net_)
         parts, start = [], 0
         with torch.no_grad():
             for panel, batch in self._batches(X):
@@ -412,7 +413,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         if self.tokens_ == "value":  # the grid steps are the tokens after the observed scalars
             n_grid = positions.shape[1] - int(batch["token_mask"].sum(1).max())
             positions = positions[:, positions.shape[1] - n_grid :]
-        return self._predict_at(self.net_.module_.eval(), batch, positions)
+        return self._predict_at(inference_module(self.net_), batch, positions)
 
     def _embed_kwargs(self) -> dict:
         return {"pooling": self.pooling, "layer": self.layer}

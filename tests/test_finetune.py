@@ -91,8 +91,10 @@ def test_fine_tuning_beats_or_matches_the_frozen_linear_probe_on_basic_motions(b
 
 def test_the_sklearn_classifier_training_check_without_its_list_fit():
     # check_classifiers_train is an expected failure in test_common (it fits on a list, a
-    # panel of series here); this runs the rest of it on the same configuration
-    fast = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
+    # panel of series here); this runs the rest of it on the same configuration, trained 5
+    # epochs instead of 2: after 2 the training accuracy is a lottery over seeds (0.75 to
+    # 0.93 for seeds 0-5), after 5 it is 0.87 to 0.93
+    fast = {"max_epochs": 5, "batch_size": 16, "random_state": 0}
     X, y = make_blobs(n_samples=300, random_state=0)
     X, y = shuffle(X, y, random_state=7)
     X = StandardScaler().fit_transform(X)
@@ -101,7 +103,7 @@ def test_the_sklearn_classifier_training_check_without_its_list_fit():
             AIMEmbedder(size="tiny", patch_size=1, **fast), layer_decay=0.75, label_smoothing=0.1, lr=1e-2, **fast
         )
         estimator.fit(X_fit, y_fit)
-        assert np.mean(estimator.predict(X_fit) == y_fit) > 0.83  # measured 0.955 (2 classes) and 0.913 (3)
+        assert np.mean(estimator.predict(X_fit) == y_fit) > 0.83  # the check's threshold
         proba = estimator.predict_proba(X_fit)
         np.testing.assert_allclose(proba.sum(axis=1), 1.0)
         np.testing.assert_array_equal(estimator.classes_[proba.argmax(axis=1)], estimator.predict(X_fit))

@@ -36,6 +36,15 @@ def test_grid_search_over_layers_pretrains_once_per_fold(basic_motions, tmp_path
     assert search.best_score_ > 0.5
 
 
+def test_transform_switches_a_module_left_in_training_mode_to_eval(basic_motions):
+    X_train = basic_motions[0]
+    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    expected = embedder.transform(X_train)
+    embedder.net_.module_.train()  # BatchNorm would normalise with the batch's statistics
+    np.testing.assert_array_equal(embedder.transform(X_train[:5]), expected[:5])
+    assert not any(layer.training for layer in embedder.net_.module_.modules())
+
+
 def test_changing_transform_only_parameters_needs_no_refit(basic_motions):
     X_train = basic_motions[0]
     embedder = HiMAEEmbedder(**TINY).fit(X_train)

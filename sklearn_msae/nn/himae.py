@@ -115,13 +115,13 @@ class HiMAE(nn.Module):
         patches = PATCH_MASKS[self.masking](batch, length // self.patch_size, self.mask_ratio, device=device)
         return patches.repeat_interleave(self.patch_size, dim=1)[:, None, :]  # (B, N) -> (B, 1, T)
 
-    def forward_encoder(self, x: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
-        """Activation of every level: level l is (B, channels[l], ceil(T / 2**(l+1))).
+    def forward_encoder(self, x: torch.Tensor, lengths: torch.Tensor, n_levels: int | None = None) -> list[torch.Tensor]:
+        """Activation of the first ``n_levels`` levels (default all): level l is (B, channels[l], ceil(T / 2**(l+1))).
 
         ``x`` must be 0 after each series' length; positions past it stay 0 at every level.
         """
         levels = []
-        for level, block in enumerate(self.encoder):
+        for level, block in enumerate(self.encoder[:n_levels]):
             x = block(x, inside_series(lengths, 2 ** (level + 1), -(-x.shape[-1] // 2)))
             levels.append(x)
         return levels
@@ -165,14 +165,15 @@ class HiMAE(nn.Module):
         Pooling covers each level's positions that come from the first ``lengths``
         input samples (end padding excluded); ``"flatten"`` keeps every position.
         """
-        activations = self.forward_encoder(x, lengths)
+        levels = [level % len(self.encoder) for level in levels]
+        activations = self.forward_encoder(x, lengths, n_levels=max(levels) + 1)  # the deeper levels are not needed
         parts = []
         for level in levels:
             h = activations[level]  # (B, C_l, T_l)
             if pooling == "flatten":
                 parts.append(h.flatten(1))
                 continue
-            valid = inside_series(lengths, 2 ** (level % len(activations) + 1), h.shape[-1])  # (B, 1, T_l)
+            valid = inside_series(lengths, 2 ** (level + 1), h.shape[-1])  # (B, 1, T_l)
             parts.append(torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1))  # (B, C_l)
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)

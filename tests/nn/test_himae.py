@@ -99,3 +99,17 @@ def test_embedding_does_not_depend_on_the_batch_padding():
         alone = model.embed(short, short != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
         in_batch = model.embed(padded, padded != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
     torch.testing.assert_close(in_batch, alone)
+
+
+def test_embedding_of_a_shallow_level_runs_only_the_levels_it_needs():
+    torch.manual_seed(0)
+    model = HiMAE(in_channels=2, channels=(4, 8, 16)).eval()
+    x, lengths = torch.randn(3, 2, 40), torch.full((3,), 40)
+    calls = []
+    for block in model.encoder:
+        block.register_forward_hook(lambda module, inputs, output: calls.append(module))
+    with torch.no_grad():
+        shallow = model.embed(x, x != 0, lengths, levels=(0,))
+        assert calls == [model.encoder[0]]
+        every_level = model.embed(x, x != 0, lengths, levels=(0, -1))
+    torch.testing.assert_close(every_level[:, :4], shallow, rtol=0, atol=0)
