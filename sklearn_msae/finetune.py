@@ -117,6 +117,9 @@ class FineTuneNetwork(nn.Module):
         eval mode (BatchNorm statistics, dropout), whatever the mode of the wrapper.
     layer_decay : float or None
         Layer-wise learning-rate decay, see `param_groups`.
+    observation_dropout : float
+        In training mode, the network's ``hide_observations`` hides this random fraction
+        of each batch's observations before embedding it (an augmentation); 0 disables it.
     """
 
     def __init__(
@@ -128,10 +131,14 @@ class FineTuneNetwork(nn.Module):
         n_outputs: int,
         freeze: bool = False,
         layer_decay: float | None = None,
+        observation_dropout: float = 0.0,
     ):
         super().__init__()
         self.backbone = network(**network_kwargs)
         self.embed_kwargs, self.freeze, self.layer_decay = dict(embed_kwargs), freeze, layer_decay
+        if observation_dropout and not hasattr(self.backbone, "hide_observations"):
+            raise ValueError(f"observation_dropout needs a network with hide_observations; got {network.__name__}")
+        self.observation_dropout = observation_dropout
         self.register_buffer("feature_center", torch.zeros(n_features))
         self.register_buffer("feature_scale", torch.ones(n_features))
         self.head = nn.Linear(n_features, n_outputs)
@@ -155,6 +162,8 @@ class FineTuneNetwork(nn.Module):
         return self
 
     def forward(self, **batch) -> torch.Tensor:
+        if self.training and self.observation_dropout:
+            batch = self.backbone.hide_observations(self.observation_dropout, **batch)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
             z = self.backbone.embed(**batch, **self.embed_kwargs)  # (B, n_features)
         return self.head((z - self.feature_center) / self.feature_scale)  # (B, n_outputs)
@@ -248,6 +257,7 @@ class _BaseFineTuner(BaseEstimator):
         "freeze": ["boolean"],
         "head_init": [StrOptions({"probe", "zeros"})],
         "layer_decay": [Interval(Real, 0, 1, closed="right"), None],
+        "observation_dropout": [Interval(Real, 0, 1, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -451,6 +461,7 @@ class _BaseFineTuner(BaseEstimator):
             module__n_outputs=self._n_outputs(),
             module__freeze=self.freeze,
             module__layer_decay=self.layer_decay,
+            module__observation_dropout=self.observation_dropout,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             lr=self.lr,
@@ -547,6 +558,13 @@ _PARAMETERS_DOC = """
         transformers a block is a transformer block (RoMAE: those up to ``layer``); for
         HiMAE it is an encoder level (those up to the deepest level of ``layer``), the
         first level taking the place of the input embedding. None: one learning rate.
+    observation_dropout : float in [0, 1), default=0.0
+        Augmentation: in every training batch, each observed time step of each series
+        (all its channels; for RoMAE's ``tokens="value"``, each observed value) is
+        hidden with this probability, as if it were missing, and never all of a series.
+        The embedders take gaps natively, so the augmentation is the missingness they
+        meet; it regularises fine-tuning on few series. Prediction sees every value
+        (HiMAE's BatchNorm statistics, though, are those of the augmented batches).
     max_epochs : int, default=30
         Fine-tuning epochs.
     batch_size : int, default=16
@@ -663,6 +681,7 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         freeze=False,
         head_init="probe",
         layer_decay=None,
+        observation_dropout=0.0,
         label_smoothing=0.0,
         max_epochs=30,
         batch_size=16,
@@ -681,6 +700,7 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         self.freeze = freeze
         self.head_init = head_init
         self.layer_decay = layer_decay
+        self.observation_dropout = observation_dropout
         self.label_smoothing = label_smoothing
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -835,6 +855,7 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
         freeze=False,
         head_init="probe",
         layer_decay=None,
+        observation_dropout=0.0,
         max_epochs=30,
         batch_size=16,
         lr=1e-3,
@@ -852,6 +873,7 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
         self.freeze = freeze
         self.head_init = head_init
         self.layer_decay = layer_decay
+        self.observation_dropout = observation_dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

@@ -215,6 +215,11 @@ def test_layer_decay_is_refused_for_a_network_of_unknown_layout():
         FineTuneNetwork(torch.nn.Linear, {"in_features": 3, "out_features": 2}, {}, 2, 2, layer_decay=0.5)
 
 
+def test_observation_dropout_is_refused_for_a_network_that_cannot_hide_observations():
+    with pytest.raises(ValueError, match="observation_dropout needs a network with hide_observations"):
+        FineTuneNetwork(torch.nn.Linear, {"in_features": 3, "out_features": 2}, {}, 2, 2, observation_dropout=0.2)
+
+
 # ---- missing values ----------------------------------------------------------------------
 
 
@@ -244,6 +249,43 @@ def test_nan_input_is_embedded_as_the_embedder_does(embedder):
     assert np.isfinite(tuned.embedder_.transform(X)).all()
 
 
+@pytest.mark.parametrize(
+    "embedder",
+    [
+        AIMEmbedder(**TINY_AIM),
+        HiMAEEmbedder(size="tiny", random_state=0),
+        RoMAEEmbedder(tokens="timestep", random_state=0, **SMALL_ROMAE),
+        RoMAEEmbedder(tokens="value", random_state=0, **SMALL_ROMAE),
+    ],
+    ids=["aim", "himae", "romae-timestep", "romae-value"],
+)
+def test_observation_dropout_hides_observations_in_training_only(embedder):
+    X, y = load_uea("BasicMotions", split="train", missing_rate=0.3, random_state=0)
+    embedder = clone(embedder).set_params(max_epochs=1).fit(X)
+    clf = MAEClassifier(embedder, observation_dropout=0.5, max_epochs=2, random_state=0).fit(X, y)
+    network = clf.net_.module_
+    tokens = embedder._tokenize(embedder._scale(embedder._validate_input(X, reset=False)))
+    batch = {name: torch.as_tensor(value) for name, value in tokens.items()}
+    with torch.no_grad():
+        predicted = torch.softmax(network(**batch).double(), dim=1).numpy()  # eval mode after fit
+        np.testing.assert_allclose(clf.predict_proba(X), predicted, rtol=1e-5, atol=1e-6)
+
+        torch.manual_seed(0)
+        augmented = network.backbone.hide_observations(0.3, **batch)
+        assert augmented.keys() == batch.keys()
+        assert not (augmented["observed"] & ~batch["observed"]).any()  # only hides
+        assert augmented["observed"].sum() / batch["observed"].sum() == pytest.approx(0.7, abs=0.05)
+        if "x" in augmented:  # AIM, HiMAE: a hidden value is 0, as an unobserved one
+            assert not augmented["x"][~augmented["observed"]].any()
+        if "token_mask" in augmented:  # RoMAE: a token with no observed value left is padding
+            assert torch.equal(augmented["token_mask"], augmented["observed"].any(-1) & batch["token_mask"])
+
+        network.train()  # training batches are augmented, so two passes differ...
+        assert not torch.allclose(network(**batch), network(**batch))
+        network.observation_dropout = 0.0  # ...which nothing else in these networks makes them do
+        torch.testing.assert_close(network(**batch), network(**batch))
+
+
 # ---- scikit-learn workflow ---------------------------------------------------------------
 
 
@@ -269,7 +311,10 @@ def test_grid_search_over_lr_pretrains_once_per_fold_with_memory(basic_motions, 
 
 def test_random_state_makes_fit_reproducible(basic_motions, aim):
     X_train, y_train = basic_motions[:2]
-    params = {"max_epochs": 4, "early_stopping": True, "validation_fraction": 0.2, "n_iter_no_change": 10}
+    params = {
+        "max_epochs": 4, "early_stopping": True, "validation_fraction": 0.2, "n_iter_no_change": 10,
+        "observation_dropout": 0.2,  # its draws are seeded too
+    }
     first = MAEClassifier(aim, random_state=0, **params).fit(X_train, y_train)
     second = MAEClassifier(aim, random_state=0, **params).fit(X_train, y_train)
     np.testing.assert_array_equal(second.predict_proba(X_train), first.predict_proba(X_train))
@@ -348,6 +393,8 @@ def test_keyboard_interrupt_leaves_the_estimator_unfitted(basic_motions, aim, mo
         ({"freeze": "yes"}, InvalidParameterError, "'freeze' parameter"),
         ({"layer_decay": 0.0}, InvalidParameterError, "'layer_decay' parameter"),
         ({"layer_decay": 1.5}, InvalidParameterError, "'layer_decay' parameter"),
+        ({"observation_dropout": 1.0}, InvalidParameterError, "'observation_dropout' parameter"),
+        ({"observation_dropout": -0.1}, InvalidParameterError, "'observation_dropout' parameter"),
         ({"label_smoothing": 1.0}, InvalidParameterError, "'label_smoothing' parameter"),
         ({"head_init": "random"}, InvalidParameterError, "'head_init' parameter"),
         ({"max_epochs": 0}, InvalidParameterError, "'max_epochs' parameter"),

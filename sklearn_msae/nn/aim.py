@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .layers import Block, drop_path_rates, key_padding_bias, masked_mse
-from .masking import aim_artificial_mask, hybrid_selection, inherited_mask
+from .masking import aim_artificial_mask, drop_time_steps, hybrid_selection, inherited_mask
 
 # Constructor presets: "small" is the CPU default; "base" is the LSM-2 size (ViT-1D encoder
 # of 12 layers, width 384, 6 heads; 4-layer decoder, whose width the paper does not give).
@@ -279,6 +279,11 @@ class AIM(nn.Module):
         if pooling == "mean":
             return h.sum((1, 2)) / valid.sum((1, 2))[:, None]  # (B, d)
         return (h.sum(2) / valid.sum(2).clamp(min=1)[..., None]).flatten(1)  # (B, C, d) -> (B, C * d)
+
+    def hide_observations(self, rate: float, x: torch.Tensor, observed: torch.Tensor) -> dict[str, torch.Tensor]:
+        """An ``embed`` batch with a random ``rate`` of the observed time steps hidden (fine-tuning augmentation)."""
+        x, observed = drop_time_steps(x, observed, rate)  # (B, C, T) each
+        return {"x": x, "observed": observed}
 
     def reconstruct(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
         """Decoder predictions (B, C, T) for every value, with no artificial mask.

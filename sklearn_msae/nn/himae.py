@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import masked_mse
-from .masking import PATCH_MASKS
+from .masking import PATCH_MASKS, drop_time_steps
 
 SIZES = {
     "tiny": (8, 16, 32, 64),
@@ -178,6 +178,13 @@ class HiMAE(nn.Module):
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
         return torch.cat(parts, dim=1)
+
+    def hide_observations(
+        self, rate: float, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """An ``embed`` batch with a random ``rate`` of the observed time steps hidden (fine-tuning augmentation)."""
+        x, observed = drop_time_steps(x, observed, rate)  # (B, C, T) each
+        return {"x": x, "observed": observed, "lengths": lengths}
 
 
 def inside_series(lengths: torch.Tensor, stride: int, size: int) -> torch.Tensor:

@@ -188,3 +188,28 @@ def hybrid_selection(mask: torch.Tensor, drop_ratio: float = 0.5) -> tuple[torch
     order = mask.to(torch.uint8).argsort(dim=1, stable=True)  # (B, N)
     ids_keep = order[:, : n - drop]  # (B, N - D)
     return ids_keep, ~mask.gather(1, ids_keep)
+
+
+# ---- fine-tuning augmentation ------------------------------------------------------------
+
+
+def drop_at_random(available: torch.Tensor, rate: float) -> torch.Tensor:
+    """Hide each ``available`` entry with probability ``rate``, never all of a sample's.
+
+    ``available`` is a bool tensor of shape (batch, ...); returns a bool tensor of its
+    shape, ``True`` = hidden. A sample whose draw would hide every available entry keeps
+    them all, so an augmented sample is never empty (an embedding of nothing is undefined).
+    """
+    hidden = available & (torch.rand(available.shape, device=available.device) < rate)
+    keeps_some = (available & ~hidden).flatten(1).any(1)  # (B,)
+    return hidden & keeps_some.view(-1, *[1] * (available.ndim - 1))
+
+
+def drop_time_steps(x: torch.Tensor, observed: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hide a random ``rate`` of the observed time steps of (B, C, T) series, in all channels.
+
+    The augmentation mirrors the missingness the embedders meet (whole time steps
+    dropped, Kidger et al. 2020); hidden values become 0 and unobserved.
+    """
+    hidden = drop_at_random(observed.any(1, keepdim=True), rate)  # (B, 1, T)
+    return x.masked_fill(hidden, 0.0), observed & ~hidden

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .layers import Block, RMSNorm, drop_path_rates, key_padding_bias, masked_mse
-from .masking import n_masked, shuffle_real_tokens
+from .masking import drop_at_random, n_masked, shuffle_real_tokens
 from .rotary import RotaryEmbedding
 
 # width / heads / depth of the paper's presets (the decoder is tiny-shallow)
@@ -307,6 +307,23 @@ class RoMAE(nn.Module):
         tokens = latent[:, int(self.use_cls) :]  # (B, N, E) without [CLS]
         total = torch.where(token_mask[..., None], tokens, 0.0).sum(1)  # (B, E)
         return total / token_mask.sum(1, keepdim=True).clamp(min=1)
+
+    def hide_observations(
+        self, rate: float, values: torch.Tensor, positions: torch.Tensor, token_mask: torch.Tensor,
+        observed: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """An ``embed`` batch with a random ``rate`` of the real tokens hidden (fine-tuning augmentation).
+
+        A token is a time step (``tokens="timestep"``) or one observed value
+        (``"value"``); a hidden token becomes padding.
+        """
+        hidden = drop_at_random(token_mask, rate)  # (B, N)
+        return {
+            "values": values,
+            "positions": positions,
+            "token_mask": token_mask & ~hidden,
+            "observed": observed & ~hidden[..., None],  # (B, N, F)
+        }
 
     def predict_at(
         self,

@@ -6,6 +6,8 @@ import torch
 from sklearn_msae.nn.masking import (
     aim_artificial_mask,
     block_patch_mask,
+    drop_at_random,
+    drop_time_steps,
     hybrid_selection,
     inherited_mask,
     n_masked,
@@ -190,3 +192,39 @@ def test_hybrid_selection_is_deterministic_and_leaves_rng_alone():
     assert torch.equal(torch.get_rng_state(), state)
     for a, b in zip(first, hybrid_selection(mask)):
         assert torch.equal(a, b)
+
+
+# ---- fine-tuning augmentation ------------------------------------------------------------
+
+
+def test_drop_at_random_hides_about_rate_of_the_available_entries_only():
+    torch.manual_seed(0)
+    available = torch.rand(64, 3, 400) < 0.7
+    hidden = drop_at_random(available, 0.3)
+    assert hidden.shape == available.shape
+    assert not (hidden & ~available).any()
+    assert hidden.sum() / available.sum() == pytest.approx(0.3, abs=0.01)
+    assert (hidden.flatten(1).any(1)).all()  # every sample of this size loses some
+
+
+def test_drop_at_random_never_empties_a_sample():
+    torch.manual_seed(0)
+    available = torch.zeros(500, 4, dtype=torch.bool)
+    available[:, 0] = True  # one entry per sample
+    available[::2, 1] = True  # two in every other sample
+    hidden = drop_at_random(available, 0.99)
+    assert (available & ~hidden).any(1).all()
+    assert hidden[::2].any()  # a two-entry sample may lose one of them
+
+
+def test_drop_time_steps_hides_whole_steps_in_every_channel():
+    torch.manual_seed(0)
+    x = torch.randn(8, 3, 100)
+    observed = torch.rand(8, 3, 100) < 0.8
+    x = x.masked_fill(~observed, 0.0)
+    new_x, new_observed = drop_time_steps(x, observed, 0.4)
+    dropped = observed.any(1) & ~new_observed.any(1)  # (B, T) steps that lost every value
+    assert dropped.sum() / observed.any(1).sum() == pytest.approx(0.4, abs=0.05)
+    kept = ~dropped[:, None, :].expand_as(observed)
+    assert torch.equal(new_observed, observed & kept)  # a step is dropped in all its channels or not at all
+    assert torch.equal(new_x, torch.where(kept, x, 0.0))
