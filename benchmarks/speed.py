@@ -10,7 +10,9 @@ One run measures, on one torch thread:
    is the cost of skorch;
 2. transform throughput (windows/s) and single-window latency of HiMAE-Base on one
    1 x 1000 window: ``embedder.transform``, the exported graph in torch eager mode,
-   under ``torch.compile`` and in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread);
+   under ``torch.compile``, in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread) and
+   in ONNX Runtime after int8 static quantisation of that graph (QDQ, per-channel
+   weights, calibrated on 32 windows);
 3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
    per fold (``benchmarks/gridsearch_memory.py``);
 4. one AdamW step on each method's network with torch's default per-parameter loop, its
@@ -40,6 +42,8 @@ import onnxruntime
 import sklearn
 import skorch
 import torch
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization.shape_inference import quant_pre_process
 from sktime.datasets import load_basic_motions
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -204,11 +208,20 @@ def inference(sizes) -> str:
     except Exception as exc:  # report, do not hide: the other backends still run
         notes.append(f"torch.compile failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
     with tempfile.TemporaryDirectory() as folder:
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(embedder.to_onnx(Path(folder) / "himae.onnx"), options)
+        exported = embedder.to_onnx(Path(folder) / "himae.onnx")
+        session = onnxruntime.InferenceSession(exported, options)
+        prepared, quantized = Path(folder) / "prepared.onnx", Path(folder) / "int8.onnx"
+        quant_pre_process(str(exported), str(prepared))
+        quantize_static(
+            str(prepared), str(quantized), _Calibration(X[:32]), quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+        )
+        int8_session = onnxruntime.InferenceSession(quantized, options)
     backends["ONNX Runtime (`to_onnx`, 1 thread)"] = lambda batch: session.run(None, {"X": batch})[0]
+    backends["ONNX Runtime, int8 static quantisation, 1 thread"] = lambda batch: int8_session.run(None, {"X": batch})[0]
 
     reference = embedder.transform(X)
     rows = []
@@ -233,6 +246,16 @@ def inference(sizes) -> str:
         *rows,
         *([""] + notes if notes else []),
     ])
+
+
+class _Calibration(CalibrationDataReader):
+    """Windows one at a time, as onnxruntime's static quantisation reads its calibration data."""
+
+    def __init__(self, windows: np.ndarray):
+        self._windows = iter(windows[:, None])  # (n, 1, C, T): one batch of one window each
+
+    def get_next(self) -> dict | None:
+        return next(({"X": window} for window in self._windows), None)
 
 
 # ---- 3. grid search --------------------------------------------------------------------
