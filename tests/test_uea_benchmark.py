@@ -50,3 +50,26 @@ def test_quick_run_resumes_and_reports(uea, tmp_path):
     assert row_0.count("missing") == len(uea.model_names(uea.METHODS))
     assert any(line.startswith("Target (") for line in lines)
     assert any(line.startswith("- Versions:") for line in lines)
+
+
+def test_select_config_quick_run_scores_the_whole_grid_and_names_the_selection(monkeypatch):
+    """``benchmarks/select_config.py --quick``: every candidate scored by CV, the best one named with its parameters."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("select_config", BENCHMARKS / "select_config.py")
+    select_config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(select_config)
+
+    report = select_config.main(["--quick", "--dataset", "BasicMotions", "--embedders", "aim", "--folds", "2"])
+    rows = [line for line in report.splitlines() if line.startswith("| aim |")]
+    n_candidates = len(select_config.GRID["finetune_multiple"]) * len(select_config.GRID["observation_dropout"])
+    assert len(rows) == n_candidates
+    scores = [float(row.split(" | ")[3].split(" ± ")[0]) for row in rows]
+    assert scores == sorted(scores, reverse=True) and all(0 <= score <= 1 for score in scores)  # ranked
+    best = rows[0].split(" | ")
+    selected = f"MAEClassifier(max_epochs={best[1]}, observation_dropout={best[2]})"
+    assert f"Selected: **aim, {selected}**" in report
+    # the quick budget is 1 fine-tuning epoch without dropout: the outcome compares with it
+    if (best[1], best[2]) == ("1", "0.0"):
+        assert "This is `benchmarks/uea.py`'s configuration" in report
+    else:
+        assert "set `FINETUNE_PARAMS['BasicMotions']" in report
