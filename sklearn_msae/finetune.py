@@ -476,7 +476,7 @@ class _BaseFineTuner(BaseEstimator):
             callbacks=callbacks,
             device=device,
             verbose=self.verbose,
-            **fused_optimizer(torch.device(device).type),
+            **fused_optimizer(device),
         )
 
     # ---- inference ----------------------------------------------------------------
