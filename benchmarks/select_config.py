@@ -1,7 +1,7 @@
 """Choose a UEA data set's fine-tuning configuration by cross-validation on its training split.
 
     OMP_NUM_THREADS=1 python benchmarks/select_config.py [--dataset Epilepsy] [--missing-rate 0.3]
-        [--embedders aim romae] [--folds 4] [--n-jobs 2] [--quick]
+        [--embedders himae aim romae] [--folds 4] [--n-jobs 2] [--quick]
 
 ``benchmarks/uea.py`` reports test accuracy; where a cell falls short, any change of
 configuration must be chosen without looking at the test split. This script scores
@@ -14,10 +14,11 @@ multiples of ``uea.py``'s) and ``observation_dropout``; everything else is
 per fold and every fine-tuning candidate of that fold starts from the same pretraining.
 
 The report (``benchmarks/results/select_<dataset>_<rate>.md``; ``--quick``: a smoke run
-with one epoch and tiny networks that only prints it) ranks the candidates and gives the
-fine-tuning parameters of the best one, to be set as ``uea.py``'s
-``FINETUNE_PARAMS[dataset]``: the test accuracy of the selected configuration is then
-``uea.py``'s table (``benchmarks/results/uea.md``).
+with one epoch and tiny networks that only prints it) ranks the candidates and gives, for
+each embedder, the fine-tuning parameters of its best candidate, to be set as ``uea.py``'s
+``FINETUNE_PARAMS[dataset][embedder]``: each embedder is fine-tuned with its own selection
+(what suits one network need not suit another), and the test accuracy of the selected
+configurations is then ``uea.py``'s table (``benchmarks/results/uea.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -48,7 +48,7 @@ def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="Epilepsy", choices=DATASETS)
     parser.add_argument("--missing-rate", type=float, default=0.3)
-    parser.add_argument("--embedders", nargs="+", choices=list(EMBEDDERS), default=["aim", "romae"])
+    parser.add_argument("--embedders", nargs="+", choices=list(EMBEDDERS), default=list(EMBEDDERS))
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="smoke run: one epoch, tiny networks, report printed only")
@@ -78,25 +78,30 @@ def main(argv=None) -> str:
 
     results = pd.DataFrame(search.cv_results_)
     results["embedder"] = [list(embedders)[list(embedders.values()).index(e)] for e in results["param_embedder"]]
+    ranked = results.sort_values("rank_test_score", kind="stable")
     fold_columns = [f"split{fold}_test_score" for fold in range(args.folds)]
     rows = [
         f"| {row.embedder} | {row.param_max_epochs} | {row.param_observation_dropout} | "
         f"{row.mean_test_score:.3f} ± {row.std_test_score:.3f} | "
         + " / ".join(f"{getattr(row, column):.3f}" for column in fold_columns)
         + f" | {row.mean_fit_time:.0f} |"
-        for row in results.sort_values("rank_test_score", kind="stable").itertuples()
+        for row in ranked.itertuples()
     ]
-    best = results.loc[int(np.argmax(results["mean_test_score"]))]
-    selected = {"max_epochs": int(best["param_max_epochs"]),
-                "observation_dropout": float(best["param_observation_dropout"])}
-    current = {name: finetune_params(args.dataset, args.quick).get(name, MAEClassifier().get_params()[name])
-               for name in selected}
+    selected = {
+        row.embedder: {"max_epochs": int(row.param_max_epochs), "observation_dropout": float(row.param_observation_dropout)}
+        for row in ranked.drop_duplicates("embedder").itertuples()
+    }
+    defaults = MAEClassifier().get_params()
+    current = {
+        method: {name: finetune_params(args.dataset, method, args.quick).get(name, defaults[name]) for name in params}
+        for method, params in selected.items()
+    }
     if selected == current:
-        outcome = ("This is `benchmarks/uea.py`'s configuration (`FINETUNE_PARAMS`, used for every embedder and "
-                   "both missing rates of the data set): its test accuracy is in [uea.md](uea.md).")
+        outcome = ("These are `benchmarks/uea.py`'s configurations (`FINETUNE_PARAMS`, used at both missing rates of "
+                   "the data set): their test accuracy is in [uea.md](uea.md).")
     else:
-        outcome = (f"`benchmarks/uea.py` runs {current}: set `FINETUNE_PARAMS[{args.dataset!r}] = {selected}` "
-                   "there and rerun the data set's cells for its test accuracy.")
+        outcome = (f"`benchmarks/uea.py` runs {current}: set `FINETUNE_PARAMS[{args.dataset!r}]` to {selected} there "
+                   "and rerun the changed embedders' cells of the data set for their test accuracy.")
     command = "OMP_NUM_THREADS=1 python benchmarks/select_config.py " + " ".join(argv or sys.argv[1:])
     report = "\n".join([
         f"# Fine-tuning configuration selected on the training split: {args.dataset}, "
@@ -111,8 +116,10 @@ def main(argv=None) -> str:
         "|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Selected: **{best['embedder']}, MAEClassifier({', '.join(f'{k}={v}' for k, v in selected.items())})**. "
-        "Fit times include the pretraining for the first candidate of each embedder and fold, and a cache "
+        "Selected, the best candidate of each embedder: "
+        + "; ".join(f"**{method}, MAEClassifier({', '.join(f'{k}={v}' for k, v in params.items())})**"
+                    for method, params in selected.items())
+        + ". Fit times include the pretraining for the first candidate of each embedder and fold, and a cache "
         "lookup for the others.",
         "",
         outcome,

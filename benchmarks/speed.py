@@ -12,7 +12,8 @@ One run measures, on one torch thread:
    1 x 1000 window: ``embedder.transform``, the exported graph in torch eager mode,
    under ``torch.compile``, in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread) and
    in ONNX Runtime after int8 static quantisation of that graph (QDQ, per-channel
-   weights, calibrated on 32 windows);
+   weights, calibrated on 32 windows); beside them, the rate of one thread's float32
+   matrix product, the most this core computes, which bounds the latency from below;
 3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
    per fold (``benchmarks/gridsearch_memory.py``);
 4. one AdamW step on each method's network with torch's default per-parameter loop, its
@@ -72,6 +73,7 @@ def main(argv=None):
         "repeats": 1 if args.quick else 3,
         "windows": 64 if args.quick else 256,
         "latency_calls": 20 if args.quick else 300,
+        "matmul": 256 if args.quick else 1024,
         "grid_epochs": 2 if args.quick else 50,
         "optimizer_steps": 5 if args.quick else 50,
     }
@@ -224,6 +226,7 @@ def inference(sizes) -> str:
     backends["ONNX Runtime, int8 static quantisation, 1 thread"] = lambda batch: int8_session.run(None, {"X": batch})[0]
 
     reference = embedder.transform(X)
+    window_flops = flops.get_total_flops()
     rows = []
     for name, run in backends.items():
         error = float(np.abs(run(X) - reference).max())  # also the warm-up of the batch shape
@@ -231,21 +234,38 @@ def inference(sizes) -> str:
         run(one)
         latencies = [timed(lambda: run(one)) for _ in range(sizes["latency_calls"])]
         rows.append(f"| {name} | {throughput:,.0f} | {1e3 * statistics.median(latencies):.3f} "
-                    f"| {1e3 * np.percentile(latencies, 90):.3f} | {error:.1e} |")
+                    f"| {1e3 * np.percentile(latencies, 90):.3f} "
+                    f"| {window_flops / statistics.median(latencies) / 1e9:.1f} | {error:.1e} |")
+    peak = matmul_rate(sizes["matmul"])
+    target_s = 0.5e-3
     return "\n".join([
         "## Transform: HiMAE-Base, one 1 x 1000 window, 1 thread",
         "",
         f"`HiMAEEmbedder(size=\"base\")` ({sum(p.numel() for p in embedder.net_.module_.encoder.parameters()):,} "
-        f"encoder parameters, {flops.get_total_flops() / 1e6:.0f} MFLOP per window), `layer=-1`, "
+        f"encoder parameters, {window_flops / 1e6:.0f} MFLOP per window), `layer=-1`, "
         f"`pooling=\"mean\"`. Throughput: best of {sizes['repeats']} passes over "
         f"{len(X)} windows in one batch. Latency: {sizes['latency_calls']} calls on one window. Paper: 0.99 ms on a "
         "watch CPU; target <= 0.5 ms.",
         "",
-        "| backend | throughput (windows/s) | latency median (ms) | latency p90 (ms) | max abs diff to transform |",
-        "|---|---|---|---|---|",
+        "| backend | throughput (windows/s) | latency median (ms) | latency p90 (ms) | GFLOP/s at the median "
+        "| max abs diff to transform |",
+        "|---|---|---|---|---|---|",
         *rows,
+        "",
+        f"The bound of this core: one thread's float32 {sizes['matmul']} x {sizes['matmul']} matrix product "
+        f"(`torch.mm`, best of 5) runs at {peak / 1e9:.1f} GFLOP/s: at that rate, the most this core computes, "
+        f"a window's {window_flops / 1e6:.0f} MFLOP take {1e3 * window_flops / peak:.2f} ms at float32; "
+        f"{1e3 * target_s:g} ms needs {window_flops / target_s / 1e9:.0f} GFLOP/s, "
+        f"{window_flops / target_s / peak:.1f}x that rate.",
         *([""] + notes if notes else []),
     ])
+
+
+def matmul_rate(n: int, repeats: int = 5) -> float:
+    """FLOP/s of one float32 ``n x n`` matrix product on the current torch threads, best of ``repeats``."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b  # warm-up: the BLAS thread pool and its buffers
+    return 2 * n**3 / min(timed(lambda: a @ b) for _ in range(repeats))
 
 
 class _Calibration(CalibrationDataReader):
