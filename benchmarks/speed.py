@@ -13,7 +13,7 @@ One run measures, on one torch thread:
    under ``torch.compile``, in ONNX Runtime (`BaseMAEEmbedder.to_onnx`, one thread) and
    in ONNX Runtime after int8 static quantisation of that graph (QDQ, per-channel
    weights, calibrated on 32 windows); beside them, the rate of one thread's float32
-   matrix product, the most this core computes, which bounds the latency from below;
+   matrix product, the densest work there is, against which the latency is bounded;
 3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
    per fold (``benchmarks/gridsearch_memory.py``);
 4. one AdamW step on each method's network with torch's default per-parameter loop, its
@@ -248,13 +248,13 @@ def inference(sizes) -> str:
         "watch CPU; target <= 0.5 ms.",
         "",
         "| backend | throughput (windows/s) | latency median (ms) | latency p90 (ms) | GFLOP/s at the median "
-        "| max abs diff to transform |",
+        "(nominal: float32 FLOP / latency) | max abs diff to transform |",
         "|---|---|---|---|---|---|",
         *rows,
         "",
         f"The bound of this core: one thread's float32 {sizes['matmul']} x {sizes['matmul']} matrix product "
-        f"(`torch.mm`, best of 5) runs at {peak / 1e9:.1f} GFLOP/s: at that rate, the most this core computes, "
-        f"a window's {window_flops / 1e6:.0f} MFLOP take {1e3 * window_flops / peak:.2f} ms at float32; "
+        f"(`torch.mm`, best of 5, the densest work there is) runs at {peak / 1e9:.1f} GFLOP/s: at that rate "
+        f"a window's {window_flops / 1e6:.0f} MFLOP (direct convolution) take {1e3 * window_flops / peak:.2f} ms; "
         f"{1e3 * target_s:g} ms needs {window_flops / target_s / 1e9:.0f} GFLOP/s, "
         f"{window_flops / target_s / peak:.1f}x that rate.",
         *([""] + notes if notes else []),

@@ -63,7 +63,7 @@ def fused_optimizer(device: str | torch.device) -> dict:
     """skorch optimizer arguments for ``device``: AdamW's fused kernel where torch has it (CPU, CUDA).
 
     The default per-parameter loop is most of an optimiser step's cost for these small
-    networks: 5.8 ms vs 1.1 ms per step for HiMAE-small on one CPU thread
+    networks: 6.1 ms vs 1.1 ms per step for HiMAE-small on one CPU thread
     (``benchmarks/speed.py``, optimiser section).
     """
     return {"optimizer__fused": True} if torch.device(device).type in ("cpu", "cuda") else {}
