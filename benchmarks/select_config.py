@@ -77,7 +77,8 @@ def main(argv=None) -> str:
         wall = time.perf_counter() - start
 
     results = pd.DataFrame(search.cv_results_)
-    results["embedder"] = [list(embedders)[list(embedders.values()).index(e)] for e in results["param_embedder"]]
+    names = {id(embedder): method for method, embedder in embedders.items()}  # cv_results_ holds the grid's objects
+    results["embedder"] = [names[id(embedder)] for embedder in results["param_embedder"]]
     ranked = results.sort_values("rank_test_score", kind="stable")
     fold_columns = [f"split{fold}_test_score" for fold in range(args.folds)]
     rows = [
