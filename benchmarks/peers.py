@@ -1,0 +1,268 @@
+"""The embedders side by side with their peers on every UEA set available offline (issue 19).
+
+Data sets: BasicMotions (shipped with sktime) and the ten of ``$SKLEARN_MSAE_DATA``
+(``../shared/data/uea``), official train/test splits, complete and with 30 % of the time
+steps of every series dropped (``load_uea``'s protocol, Kidger et al. 2020), seeds 0-2
+(seed 0 only for LSST and PenDigits, 2459 and 7494 training series). Seed ``s`` draws
+the dropped steps and seeds every model.
+
+Methods (a *cell* is one data set, missing rate, seed and method):
+
+- ``himae``, ``aim``, ``romae``: the embedder with its defaults (``random_state`` and
+  ``device="cpu"`` aside), pretrained on the training split, frozen; two probes of its
+  embeddings (``_baselines.PROBES``: StandardScaler + LogisticRegression, and TS2Vec's
+  RBF-SVM with its grid over C).
+- ``himae-ft``, ``aim-ft``, ``romae-ft``: ``MAEClassifier`` with its defaults, started from
+  the same pretraining (loaded from the embedders' ``memory`` cache in ``--cache-dir``).
+- ``ts2vec``: the authors' code and UEA settings (``_baselines.fit_ts2vec``), both probes;
+  the ``svm`` row is the authors' own protocol.
+- ``minirocket``: MiniRocket + ridge, on linearly interpolated series where values are missing.
+
+``--variant`` names the embedders' configuration (e.g. the commit whose defaults ran), so
+that the defaults before and after a change stand side by side in one CSV; the peers'
+rows carry the variant ``peer``.
+
+Times: ``fit_s`` is the self-supervised fit (pretraining) for the embedders and TS2Vec,
+the whole fit for MiniRocket and the fine-tuning alone for ``*-ft``; ``probe_s`` embeds the
+training split and fits the probe; ``predict_s`` embeds and predicts the test split.
+
+Resumable: each finished cell appends its rows to ``<output-dir>/peers.csv``; a rerun skips
+the cells already there. ``<output-dir>/peers.md`` is rebuilt from the CSV at every run.
+``--n-jobs`` runs cells in parallel processes, ``cores // n_jobs`` torch threads each.
+
+Run ``nice python benchmarks/peers.py --n-jobs 2 --variant NAME``; ``--quick`` is a smoke
+run (BasicMotions, seed 0, tiny embedders, one epoch, TS2Vec for 5 iterations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from _baselines import PROBES, TS2VEC_PUBLISHED, fit_minirocket, fit_ts2vec  # noqa: E402  (benchmarks/ on sys.path)
+from _report import machine, versions  # noqa: E402
+from joblib import Parallel, delayed
+from sklearn.metrics import accuracy_score
+
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, RoMAEEmbedder
+from sklearn_msae.datasets import load_uea
+
+DATASETS = [
+    "ArticularyWordRecognition", "AtrialFibrillation", "BasicMotions", "Epilepsy", "FingerMovements",
+    "JapaneseVowels", "LSST", "Libras", "PenDigits", "RacketSports", "StandWalkJump",
+]
+MISSING_RATES = [0.0, 0.3]
+SEEDS = [0, 1, 2]
+#: Sets with thousands of training series: one seed.
+ONE_SEED = {"LSST", "PenDigits"}
+EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder, "romae": RoMAEEmbedder}
+FINETUNED = {f"{name}-ft": name for name in EMBEDDERS}
+PEERS = ["minirocket", "ts2vec"]
+#: Cheapest first, so that a partial run already compares the most.
+METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft"]
+PEER_VARIANT = "peer"
+
+QUICK = {
+    "datasets": ["BasicMotions"], "seeds": [0],
+    "embedder_params": {
+        "himae": {"size": "tiny", "max_epochs": 1}, "aim": {"size": "tiny", "max_epochs": 1},
+        "romae": {"embed_dim": 16, "num_heads": 2, "depth": 1, "decoder_embed_dim": 16, "decoder_num_heads": 2,
+                  "max_epochs": 1},
+    },
+    "finetune_params": {"max_epochs": 1},
+    "ts2vec_iters": 5,
+}
+
+KEY = ["dataset", "missing_rate", "seed", "method", "variant"]
+COLUMNS = [*KEY, "model", "accuracy", "fit_s", "probe_s", "predict_s", "torch_threads"]
+
+
+def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool):
+    """The embedder with its defaults; ``memory`` lets the fine-tuning cell reuse the pretraining."""
+    params = QUICK["embedder_params"][name] if quick else {}
+    return EMBEDDERS[name](device="cpu", random_state=seed, memory=str(cache_dir), **params)
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+def _probe_rows(name: str, encode, Z_train: np.ndarray, y_train, X_test, y_test) -> list[dict]:
+    """One row per probe of frozen embeddings; ``Z_train`` is the embedded training split."""
+    Z_test, embed_test_s = _timed(encode, X_test)
+    rows = []
+    for probe_name, fit_probe in PROBES.items():
+        probe, probe_s = _timed(fit_probe, Z_train, y_train)
+        predictions, predict_s = _timed(probe.predict, Z_test)
+        rows.append({"model": f"{name} {probe_name}", "accuracy": accuracy_score(y_test, predictions),
+                     "probe_s": probe_s, "predict_s": embed_test_s + predict_s})
+    return rows
+
+
+def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quick: bool, threads: int) -> list[dict]:
+    """The result rows of one cell (see the module docstring)."""
+    torch.set_num_threads(threads)
+    X_train, y_train = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=seed)
+    X_test, y_test = load_uea(dataset, split="test", missing_rate=missing_rate, random_state=seed)
+    shared = {"dataset": dataset, "missing_rate": missing_rate, "seed": seed, "method": method,
+              "variant": variant, "torch_threads": threads}
+    if method == "minirocket":
+        predict, fit_s = _timed(fit_minirocket, X_train, y_train, seed)
+        predictions, predict_s = _timed(predict, X_test)
+        return [{**shared, "model": "minirocket", "accuracy": accuracy_score(y_test, predictions), "fit_s": fit_s,
+                 "probe_s": 0.0, "predict_s": predict_s}]
+    if method == "ts2vec":
+        encode, fit_s = _timed(fit_ts2vec, X_train, seed, QUICK["ts2vec_iters"] if quick else None)
+    elif method in EMBEDDERS:
+        embedder, fit_s = _timed(make_embedder(method, seed, cache_dir, quick).fit, X_train)
+        encode = embedder.transform
+    else:
+        finetune = QUICK["finetune_params"] if quick else {}
+        # the pretraining, from the cache when the frozen cell ran first
+        embedder = make_embedder(FINETUNED[method], seed, cache_dir, quick).fit(X_train)
+        classifier = MAEClassifier(embedder, device="cpu", random_state=seed, **finetune)
+        _, fit_s = _timed(classifier.fit, X_train, y_train)
+        predictions, predict_s = _timed(classifier.predict, X_test)
+        return [{**shared, "model": method, "accuracy": accuracy_score(y_test, predictions), "fit_s": fit_s,
+                 "probe_s": 0.0, "predict_s": predict_s}]
+    Z_train, embed_train_s = _timed(encode, X_train)
+    rows = _probe_rows(method, encode, Z_train, y_train, X_test, y_test)
+    return [{**shared, **row, "fit_s": fit_s, "probe_s": embed_train_s + row["probe_s"]} for row in rows]
+
+
+def _run_cell_safely(cell: tuple, cache_dir: Path, quick: bool, threads: int):
+    """``run_cell`` whose failure is reported, not raised: one bad cell must not stop the others."""
+    try:
+        return cell, run_cell(*cell, cache_dir, quick, threads), ""
+    except Exception:  # noqa: BLE001  (printed; the cell is retried by the next run)
+        return cell, [], traceback.format_exc()
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+
+
+def grid(datasets, missing_rates, seeds, methods, variant) -> list[tuple]:
+    """Every cell asked for, seed by seed, so that a partial run covers every set once first.
+
+    The ``ONE_SEED`` sets run at ``SEEDS[0]`` only."""
+    return [
+        (dataset, float(rate), seed, method, PEER_VARIANT if method in PEERS else variant)
+        for seed in seeds for method in methods for dataset in datasets for rate in missing_rates
+        if seed == SEEDS[0] or dataset not in ONE_SEED
+    ]
+
+
+# ---- the report -------------------------------------------------------------------------------------------
+
+
+def frozen_scores(results: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per (data set, missing rate, seed) and column: the better probe of each frozen method,
+    TS2Vec's own SVM protocol, each fine-tuned embedder and MiniRocket. Columns are ``method@variant``."""
+    rows = results.assign(
+        column=lambda r: np.where(r["variant"] == PEER_VARIANT, r["method"], r["method"] + "@" + r["variant"])
+    )
+    cell = ["dataset", "missing_rate", "seed", "column"]
+    best = rows.groupby(cell)["accuracy"].max().unstack("column")
+    authors = rows[rows["model"] == "ts2vec svm"].set_index(cell[:-1])["accuracy"].rename("ts2vec (authors' svm)")
+    return best.join(authors) if len(authors) else best
+
+
+def _fmt(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.3f}"
+
+
+def report(results: pd.DataFrame, command: str) -> str:
+    scores = frozen_scores(results)
+    per_set = scores.groupby(["dataset", "missing_rate"]).mean()
+    n_seeds = scores.groupby(["dataset", "missing_rate"]).size()
+    columns = list(per_set.columns)
+    lines = [
+        "# The embedders side by side with TS2Vec and MiniRocket (issue 19)",
+        "",
+        f"Command: `{command}` (rows accumulate over runs). Versions: {versions()}. Machine: {machine()}.",
+        "",
+        "Test accuracy, mean over the seeds run (column n); frozen methods: the better of the two probes "
+        "(logistic regression, TS2Vec's RBF-SVM); `ts2vec (authors' svm)`: TS2Vec's own protocol; `*-ft`: "
+        "MAEClassifier fine-tuned. `@name`: the embedders' configuration (`--variant`). Protocol: "
+        "`benchmarks/peers.py`'s docstring.",
+        "",
+        "| data set | dropped | n | " + " | ".join(columns) + " | TS2Vec published |",
+        "|---|---|---|" + "---|" * (len(columns) + 1),
+    ]
+    for (dataset, rate), row in per_set.iterrows():
+        published = TS2VEC_PUBLISHED.get(dataset) if rate == 0 else None
+        lines.append(f"| {dataset} | {rate:.0%} | {n_seeds[(dataset, rate)]} | "
+                     + " | ".join(_fmt(row[c]) for c in columns) + f" | {_fmt(published) if published else '—'} |")
+    lines += ["", "## Summary over the sets every column has run", ""]
+    for rate, block in per_set.groupby(level="missing_rate"):
+        complete = block.dropna(axis=1, how="all").dropna()
+        if complete.empty:
+            continue
+        ranks = complete.rank(axis=1, ascending=False).mean()
+        lines += [f"### {rate:.0%} dropped ({len(complete)} sets: {', '.join(complete.index.get_level_values(0))})",
+                  "", "| column | mean accuracy | mean rank |", "|---|---|---|"]
+        lines += [f"| {c} | {complete[c].mean():.3f} | {ranks[c]:.2f} |" for c in complete.columns]
+        lines.append("")
+    fit = results.groupby(["method", "variant"])["fit_s"].median()
+    lines += ["## Median fit time (s), over the cells run", "", "| method | variant | median fit_s |", "|---|---|---|"]
+    lines += [f"| {method} | {variant} | {value:.1f} |" for (method, variant), value in fit.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS)
+    parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
+    parser.add_argument("--seeds", nargs="+", type=int)
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
+    parser.add_argument("--variant", default="current", help="name of the embedders' configuration")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--output-dir", type=Path)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "sklearn_msae_peers_cache")
+    args = parser.parse_args(argv)
+    datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
+    seeds = args.seeds or (QUICK["seeds"] if args.quick else SEEDS)
+    output_dir = args.output_dir or (
+        Path(tempfile.gettempdir()) / "sklearn_msae_peers_quick" if args.quick else Path(__file__).parent / "results"
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = output_dir / "peers.csv", output_dir / "peers.md"
+    command = shlex.join(["python", "benchmarks/peers.py", *(sys.argv[1:] if argv is None else argv)])
+    threads = max(1, torch.get_num_threads() // args.n_jobs)
+    torch.set_num_threads(threads)
+    failures = 0
+    if not args.report_only:
+        done = set(map(tuple, read_results(csv_path)[KEY].astype({"missing_rate": float}).itertuples(index=False)))
+        cells = grid(datasets, args.missing_rates, seeds, args.methods, args.variant)
+        todo = [cell for cell in cells if cell not in done]
+        print(f"{len(cells) - len(todo)} of {len(cells)} cells already in {csv_path}; running {len(todo)}", flush=True)
+        results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
+            delayed(_run_cell_safely)(cell, args.cache_dir, args.quick, threads) for cell in todo
+        )
+        for cell, rows, error in results:
+            if error:
+                failures += 1
+                print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
+                continue
+            pd.DataFrame(rows, columns=COLUMNS).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
+            print(", ".join(f"{row['model']} {row['accuracy']:.3f}" for row in rows), "—", cell, flush=True)
+    md_path.write_text(report(read_results(csv_path), command), encoding="utf-8")
+    print(f"wrote {md_path}")
+    return int(failures > 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
