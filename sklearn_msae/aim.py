@@ -88,6 +88,11 @@ class AIMEmbedder(BaseMAEEmbedder):
     contiguous_temporal : bool, default=True
         The temporal slice is one contiguous block of patches (a device taken off);
         otherwise scattered patches.
+    gap_fill : {"linear", "zero"}, default="zero"
+        What the value embedding reads, beside the observed flags, at the unobserved
+        values of a partially observed token: the linear interpolation along time of
+        the values around them that the encoder may see, or 0. Tokens with no observed
+        value are inherited-masked either way.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none.
@@ -189,6 +194,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         "temporal_ratio": [Interval(Real, 0, 1, closed="neither")],
         "sensor_ratio": [Interval(Real, 0, 1, closed="neither")],
         "contiguous_temporal": ["boolean"],
+        "gap_fill": [StrOptions({"linear", "zero"})],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
     }
 
@@ -210,6 +216,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         temporal_ratio=0.5,
         sensor_ratio=0.5,
         contiguous_temporal=True,
+        gap_fill="zero",
         scaling="standard",
         clip=5.0,
         max_epochs=100,
@@ -248,6 +255,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         self.temporal_ratio = temporal_ratio
         self.sensor_ratio = sensor_ratio
         self.contiguous_temporal = contiguous_temporal
+        self.gap_fill = gap_fill
         self.scaling = scaling
         self.clip = clip
         self.max_epochs = max_epochs
@@ -296,6 +304,7 @@ class AIMEmbedder(BaseMAEEmbedder):
             "temporal_ratio": self.temporal_ratio,
             "sensor_ratio": self.sensor_ratio,
             "contiguous_temporal": self.contiguous_temporal,
+            "gap_fill": self.gap_fill,
         }
 
     def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:

@@ -53,6 +53,10 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         Fraction of patches hidden during pretraining.
     masking : {"random", "block"}, default="random"
         Hide uniformly drawn patches, or one contiguous block of patches.
+    gap_fill : {"linear", "zero"}, default="zero"
+        What the encoder reads at unobserved (NaN) samples: the linear interpolation of
+        the samples around them that it may see, or 0 (the paper, which has no gaps).
+        Pooling leaves out positions that see no observed sample either way.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none. The network's tanh output bounds
@@ -137,6 +141,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
         "masking": [StrOptions({"random", "block"})],
+        "gap_fill": [StrOptions({"linear", "zero"})],
     }
 
     def __init__(
@@ -150,6 +155,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         patch_size=5,
         mask_ratio=0.8,
         masking="random",
+        gap_fill="zero",
         scaling="standard",
         max_epochs=100,
         batch_size=32,
@@ -180,6 +186,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.patch_size = patch_size
         self.mask_ratio = mask_ratio
         self.masking = masking
+        self.gap_fill = gap_fill
         self.scaling = scaling
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -249,6 +256,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
             "patch_size": self.patch_size,
             "mask_ratio": self.mask_ratio,
             "masking": self.masking,
+            "gap_fill": self.gap_fill,
         }
 
     def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:

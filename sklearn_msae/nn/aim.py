@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .layers import Block, drop_path_rates, key_padding_bias, masked_mse
-from .masking import aim_artificial_mask, drop_time_steps, hybrid_selection, inherited_mask
+from .masking import aim_artificial_mask, drop_time_steps, fill_linear, hybrid_selection, inherited_mask
 
 # Constructor presets: "small" is the CPU default; "base" is the LSM-2 size (ViT-1D encoder
 # of 12 layers, width 384, 6 heads; 4-layer decoder, whose width the paper does not give).
@@ -76,6 +76,11 @@ class AIM(nn.Module):
         Fraction of channels hidden, over all time, by the sensor-slice strategy.
     contiguous_temporal : bool
         The temporal slice is one contiguous block (otherwise scattered patches).
+    gap_fill : {"zero", "linear"}
+        What the value embedding reads at the unobserved values of a partially observed
+        token, beside their observed flags: 0, or the linear interpolation along time of
+        the values around them (`fill_linear`) that the encoder may see (never a value of
+        a hidden token).
     """
 
     def __init__(
@@ -94,8 +99,12 @@ class AIM(nn.Module):
         temporal_ratio: float = 0.5,
         sensor_ratio: float = 0.5,
         contiguous_temporal: bool = True,
+        gap_fill: str = "zero",
     ):
         super().__init__()
+        if gap_fill not in ("zero", "linear"):
+            raise ValueError(f"gap_fill must be 'zero' or 'linear', got {gap_fill!r}")
+        self.gap_fill = gap_fill
         for name, width in (("embed_dim", embed_dim), ("decoder_embed_dim", decoder_embed_dim)):
             if width % 4:
                 raise ValueError(f"{name} must be a multiple of 4 for the 2-D sin-cos positions; got {width}")
@@ -154,6 +163,14 @@ class AIM(nn.Module):
         tokens = self.patchify(x).masked_fill(~token_observed, 0.0)  # (B, N, P)
         return tokens, token_observed, inherited_mask(observed, self.patch_size).flatten(1)  # (B, C, Nt) -> (B, N)
 
+    def fill_gaps(self, tokens: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
+        """The encoder's token values (B, N, P): ``tokens`` (0 where unobserved) where ``visible``, the
+        ``gap_fill`` elsewhere. Only unobserved values of visible tokens matter: the encoder reads no
+        hidden token (dropped, or key-masked)."""
+        if self.gap_fill == "zero":
+            return tokens
+        return self.patchify(fill_linear(self.unpatchify(tokens), self.unpatchify(visible)))  # along each channel
+
     def mask_tokens(self, inherited: torch.Tensor) -> torch.Tensor:
         """Pretraining mask M = M_inh | M_art (B, N), one artificial strategy per sample."""
         B, N = inherited.shape
@@ -185,7 +202,8 @@ class AIM(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode the tokens not dropped by `hybrid_selection` (at most ``drop_ratio`` of them).
 
-        ``tokens`` (B, N, P) must be 0 wherever ``token_observed`` (B, N, P) is False.
+        ``tokens`` (B, N, P) are `fill_gaps`' values wherever ``token_observed`` (B, N, P)
+        is False.
         Returns the latent (B, N - D, embed_dim) and the kept indices ``ids_keep`` (B, N - D).
         """
         h = self.value_embed(torch.cat([tokens, token_observed.to(tokens.dtype)], dim=-1))  # (B, N, d)
@@ -227,7 +245,8 @@ class AIM(nn.Module):
         """
         tokens, token_observed, inherited = self.tokenize(x, observed)
         mask = self.mask_tokens(inherited)  # (B, N)
-        latent, ids_keep = self.forward_encoder(tokens, token_observed, mask)
+        inputs = self.fill_gaps(tokens, token_observed & ~mask[..., None])  # (B, N, P): read nothing hidden
+        latent, ids_keep = self.forward_encoder(inputs, token_observed, mask)
         pred = self.forward_decoder(latent, ids_keep, mask)  # (B, N, P)
         loss = self.forward_loss(tokens, pred, mask, token_observed)
         return loss, self.unpatchify(pred), self.unpatchify(mask[..., None].expand_as(pred))
@@ -270,7 +289,8 @@ class AIM(nn.Module):
             empty = inherited.all(1)  # (B,)
             if empty.any():
                 raise ValueError(f"samples {empty.nonzero().flatten().tolist()} of the batch have no observed value")
-        latent, ids_keep = self.forward_encoder(tokens, token_observed, inherited, 0.5 if drop_hidden else 0.0)
+        inputs = self.fill_gaps(tokens, token_observed)  # (B, N, P)
+        latent, ids_keep = self.forward_encoder(inputs, token_observed, inherited, 0.5 if drop_hidden else 0.0)
         h = self._restore(latent, ids_keep, inherited.shape[1])  # (B, N, d)
         h = h.unflatten(1, (self.in_channels, -1))  # (B, C, Nt, d)
         valid = ~inherited.unflatten(1, (self.in_channels, -1))  # (B, C, Nt)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import masked_mse
-from .masking import PATCH_MASKS, drop_time_steps
+from .masking import PATCH_MASKS, drop_time_steps, fill_linear
 
 SIZES = {
     "tiny": (8, 16, 32, 64),
@@ -87,6 +87,10 @@ class HiMAE(nn.Module):
         Fraction of patches hidden during pretraining.
     masking : {"random", "block"}
         Patches drawn uniformly, or one contiguous block.
+    gap_fill : {"zero", "linear"}
+        What the encoder reads at unobserved samples: 0 (the paper), or the linear
+        interpolation of the visible samples around them (`fill_linear`). Hidden patches
+        are 0 either way, and no interpolation reads a hidden sample.
     """
 
     def __init__(
@@ -97,9 +101,12 @@ class HiMAE(nn.Module):
         patch_size: int = 5,
         mask_ratio: float = 0.8,
         masking: str = "random",
+        gap_fill: str = "zero",
     ):
         super().__init__()
-        self.patch_size, self.mask_ratio, self.masking = patch_size, mask_ratio, masking
+        if gap_fill not in ("zero", "linear"):
+            raise ValueError(f"gap_fill must be 'zero' or 'linear', got {gap_fill!r}")
+        self.patch_size, self.mask_ratio, self.masking, self.gap_fill = patch_size, mask_ratio, masking, gap_fill
         widths = (in_channels, *channels)
         self.encoder = nn.ModuleList(DownBlock(a, b, kernel_size) for a, b in zip(widths[:-1], widths[1:]))
         self.decoder = nn.ModuleList(
@@ -114,6 +121,12 @@ class HiMAE(nn.Module):
         """Sample-level mask of shape (batch, 1, length), ``True`` = hidden patch."""
         patches = PATCH_MASKS[self.masking](batch, length // self.patch_size, self.mask_ratio, device=device)
         return patches.repeat_interleave(self.patch_size, dim=1)[:, None, :]  # (B, N) -> (B, 1, T)
+
+    def fill_gaps(self, x: torch.Tensor, visible: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The encoder's input (B, C, T): ``x`` where ``visible``, the ``gap_fill`` elsewhere, 0 past ``lengths``."""
+        if self.gap_fill == "zero":
+            return torch.where(visible, x, 0.0)
+        return fill_linear(x, visible).masked_fill(~inside_series(lengths, 1, x.shape[-1]), 0.0)
 
     def forward_encoder(self, x: torch.Tensor, lengths: torch.Tensor, n_levels: int | None = None) -> list[torch.Tensor]:
         """Activation of the first ``n_levels`` levels (default all): level l is (B, channels[l], ceil(T / 2**(l+1))).
@@ -147,7 +160,8 @@ class HiMAE(nn.Module):
         ``x`` (B, C, T) holds 0 where ``observed`` is False and after ``lengths``.
         """
         mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
-        pred = self.forward_decoder(self.forward_encoder(x.masked_fill(mask, 0.0), lengths), x.shape[-1])
+        visible = self.fill_gaps(x, observed & ~mask, lengths)  # (B, C, T): hidden patches 0
+        pred = self.forward_decoder(self.forward_encoder(visible, lengths), x.shape[-1])
         return self.forward_loss(x, pred, mask, observed), pred, mask
 
     # ---- inference -----------------------------------------------------------------
@@ -162,18 +176,23 @@ class HiMAE(nn.Module):
     ) -> torch.Tensor:
         """Resolution embeddings of the chosen ``levels`` (0-based), concatenated.
 
-        Pooling covers each level's positions that come from the first ``lengths``
-        input samples (end padding excluded); ``"flatten"`` keeps every position.
+        Pooling covers each level's positions whose window of input samples holds an
+        observed one: end padding, NaN tails and gaps longer than a window are left
+        out, so a series embeds alike whatever unobserved samples frame it.
+        ``"flatten"`` keeps every position.
         """
         levels = [level % len(self.encoder) for level in levels]
-        activations = self.forward_encoder(x, lengths, n_levels=max(levels) + 1)  # the deeper levels are not needed
+        # the deeper levels are not needed
+        activations = self.forward_encoder(self.fill_gaps(x, observed, lengths), lengths, n_levels=max(levels) + 1)
+        any_observed = observed.any(1, keepdim=True).to(x.dtype)  # (B, 1, T)
         parts = []
         for level in levels:
             h = activations[level]  # (B, C_l, T_l)
             if pooling == "flatten":
                 parts.append(h.flatten(1))
                 continue
-            valid = inside_series(lengths, 2 ** (level + 1), h.shape[-1])  # (B, 1, T_l)
+            stride = 2 ** (level + 1)
+            valid = F.max_pool1d(any_observed, stride, stride, ceil_mode=True)[..., : h.shape[-1]] > 0  # (B, 1, T_l)
             parts.append(torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1))  # (B, C_l)
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)

@@ -213,3 +213,37 @@ def drop_time_steps(x: torch.Tensor, observed: torch.Tensor, rate: float) -> tup
     """
     hidden = drop_at_random(observed.any(1, keepdim=True), rate)  # (B, 1, T)
     return x.masked_fill(hidden, 0.0), observed & ~hidden
+
+
+def fill_linear(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """``x`` with every position where ``valid`` is False filled by linear interpolation.
+
+    Along the last axis, an invalid position takes the straight line between the nearest
+    valid positions before and after it, the nearest valid value past either end, and
+    0 in a row with no valid position. Valid positions are returned unchanged, and
+    nothing at an invalid position is read, so callers may pass anything there.
+
+    Why: a network fed zeros at unobserved steps reads every gap as a run of real zeros,
+    so its embedding moves with the gap pattern; fed the interpolated values it moves no
+    more than interpolation moves the series.
+
+    Parameters
+    ----------
+    x : float tensor of shape (..., T)
+    valid : bool tensor broadcastable to ``x``'s shape
+    """
+    valid = valid.expand_as(x)
+    length = x.shape[-1]
+    index = torch.arange(length, device=x.device).expand_as(x)  # (..., T)
+    before = torch.where(valid, index, -1).cummax(-1).values  # (..., T): last valid index <= t, -1 if none
+    # first valid index >= t (length if none): the same running maximum on the reversed axis
+    reversed_index = torch.where(valid, length - 1 - index, -1).flip(-1).cummax(-1).values.flip(-1)
+    after = length - 1 - reversed_index  # (..., T)
+    has_before, has_after = before >= 0, after < length
+    x = torch.where(valid, x, 0.0)  # whatever stands at invalid positions is never read
+    x_before = x.gather(-1, before.clamp(min=0))  # (..., T)
+    x_after = x.gather(-1, after.clamp(max=length - 1))  # (..., T)
+    weight = ((index - before) / (after - before).clamp(min=1)).to(x.dtype)  # (..., T): 0 at before, 1 at after
+    between = x_before + weight * (x_after - x_before)
+    filled = torch.where(has_before & has_after, between, torch.where(has_before, x_before, x_after))
+    return torch.where(valid, x, torch.where(has_before | has_after, filled, 0.0))

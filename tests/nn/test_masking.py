@@ -8,6 +8,7 @@ from sklearn_msae.nn.masking import (
     block_patch_mask,
     drop_at_random,
     drop_time_steps,
+    fill_linear,
     hybrid_selection,
     inherited_mask,
     n_masked,
@@ -228,3 +229,30 @@ def test_drop_time_steps_hides_whole_steps_in_every_channel():
     kept = ~dropped[:, None, :].expand_as(observed)
     assert torch.equal(new_observed, observed & kept)  # a step is dropped in all its channels or not at all
     assert torch.equal(new_x, torch.where(kept, x, 0.0))
+
+
+# ---- gap filling -----------------------------------------------------------------------
+
+
+def test_fill_linear_matches_pandas_interpolation():
+    pandas = pytest.importorskip("pandas")
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, 50, generator=generator, dtype=torch.float64)
+    valid = torch.rand(4, 3, 50, generator=generator) > 0.4
+    valid[0, 0] = False  # a row with nothing observed: zeros
+    valid[1, 1, :] = False
+    valid[1, 1, 7] = True  # a single observed value: held constant both ways
+    filled = fill_linear(torch.where(valid, x, float("nan")), valid)
+    rows = pandas.DataFrame(torch.where(valid, x, float("nan")).reshape(12, 50).numpy())
+    expected = rows.interpolate(axis=1, limit_direction="both").fillna(0.0).to_numpy().reshape(4, 3, 50)
+    torch.testing.assert_close(filled, torch.from_numpy(expected))
+    assert torch.equal(filled[valid], x[valid])  # observed values untouched, bit for bit
+
+
+def test_fill_linear_never_reads_invalid_positions():
+    x = torch.arange(10.0)[None]
+    valid = torch.tensor([[True, False, False, True, False, False, False, False, True, False]])
+    garbage = torch.where(valid, x, torch.tensor(1e30))
+    expected = torch.tensor([[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 8.0]])
+    torch.testing.assert_close(fill_linear(garbage, valid), expected)
+    torch.testing.assert_close(fill_linear(x, valid), expected)

@@ -1,0 +1,163 @@
+"""Choose the embedders' defaults by cross-validation on training splits only (issue 19).
+
+For every candidate configuration of an embedder, on every data set and missing rate:
+the embedder is pretrained (self-supervised, no label) on the whole training split, and
+its embeddings of that split are scored by stratified 5-fold cross-validation of the
+probes of ``peers.py`` (``_baselines.PROBES``; the better probe counts, as in the
+report). The test splits are never read. A candidate is a set of fit parameters (one
+pretraining each) and the transform-only readouts (``layer`` / ``pooling``) scored on
+that one pretraining.
+
+Resumable: every scored (data set, missing rate, embedder, candidate, readout) is a row
+of ``<output-dir>/select_defaults.csv``; ``select_defaults.md`` ranks the candidates by
+their mean over the sets run, per missing rate.
+
+Run ``nice python benchmarks/select_defaults.py --n-jobs 2``; ``--quick``: BasicMotions,
+tiny networks, one epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from _baselines import PROBES  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import machine, versions  # noqa: E402
+from joblib import Parallel, delayed
+from sklearn.model_selection import StratifiedKFold
+
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder
+from sklearn_msae.datasets import load_uea
+
+#: The selection sets: every offline UEA set but the two with thousands of series.
+DATASETS = [
+    "ArticularyWordRecognition", "AtrialFibrillation", "BasicMotions", "Epilepsy", "FingerMovements",
+    "JapaneseVowels", "Libras", "RacketSports", "StandWalkJump",
+]
+MISSING_RATES = [0.0, 0.3]
+EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder}
+#: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
+CANDIDATES = {
+    "himae": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+    "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+}
+READOUTS = {
+    "himae": {
+        "last-mean": {"layer": -1, "pooling": "mean"},
+        "all-mean": {"layer": "all", "pooling": "mean"},
+        "all-meanmax": {"layer": "all", "pooling": "meanmax"},
+    },
+    "aim": {"mean": {"pooling": "mean"}, "channel": {"pooling": "channel"}},
+}
+QUICK = {"datasets": ["BasicMotions"], "params": {"size": "tiny", "max_epochs": 1}}
+KEY = ["dataset", "missing_rate", "embedder", "candidate"]
+COLUMNS = [*KEY, "readout", "probe", "cv_accuracy", "fit_s"]
+
+
+def run_cell(dataset: str, missing_rate: float, embedder: str, candidate: str, quick: bool, threads: int):
+    """Rows of every readout x probe of one pretraining."""
+    torch.set_num_threads(threads)
+    X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
+    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"] if quick else {})}
+    start = time.perf_counter()
+    fitted = EMBEDDERS[embedder](device="cpu", random_state=0, **params).fit(X)
+    fit_s = time.perf_counter() - start
+    folds = StratifiedKFold(n_splits=min(5, np.unique(y, return_counts=True)[1].min()), shuffle=True, random_state=0)
+    rows = []
+    for readout, transform_params in READOUTS[embedder].items():
+        Z = fitted.set_params(**transform_params).transform(X)  # transform-only: no refit
+        for probe, fit_probe in PROBES.items():
+            scores = [np.mean(fit_probe(Z[train], y[train]).predict(Z[test]) == y[test]) for train, test in folds.split(Z, y)]
+            rows.append({"dataset": dataset, "missing_rate": missing_rate, "embedder": embedder,
+                         "candidate": candidate, "readout": readout, "probe": probe,
+                         "cv_accuracy": float(np.mean(scores)), "fit_s": fit_s})
+    return rows
+
+
+def _safely(cell, quick, threads):
+    try:
+        return cell, run_cell(*cell, quick, threads), ""
+    except Exception:  # noqa: BLE001  (printed; the cell is retried by the next run)
+        return cell, [], traceback.format_exc()
+
+
+def report(results: pd.DataFrame) -> str:
+    best = results.groupby([*KEY, "readout"])["cv_accuracy"].max().reset_index()  # the better probe
+    lines = [
+        "# Defaults chosen by cross-validation on the training splits (issue 19)",
+        "",
+        f"Versions: {versions()}. Machine: {machine()}.",
+        "",
+        "Stratified 5-fold CV accuracy on the training split (the better of the two probes), pretraining on "
+        "the whole training split without labels, seed 0; mean over the sets each row has run (n). Protocol: "
+        "`benchmarks/select_defaults.py`.",
+        "",
+    ]
+    for (embedder, rate), block in best.groupby(["embedder", "missing_rate"]):
+        table = block.pivot_table(index="dataset", columns=["candidate", "readout"], values="cv_accuracy")
+        complete = table.dropna()
+        lines += [f"## {embedder}, {rate:.0%} dropped ({len(complete)} sets with every candidate)", "",
+                  "| candidate | readout | mean CV accuracy | n |", "|---|---|---|---|"]
+        means = complete.mean().sort_values(ascending=False)
+        lines += [f"| {c} | {r} | {v:.3f} | {len(complete)} |" for (c, r), v in means.items()]
+        lines += ["", "| data set | " + " | ".join(f"{c} {r}" for c, r in table.columns) + " |",
+                  "|---|" + "---|" * len(table.columns)]
+        lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"
+                  for d, row in table.iterrows()]
+        lines.append("")
+    fit = results.groupby(["embedder", "candidate", "dataset"])["fit_s"].first().groupby(level=[0, 1]).median()
+    lines += ["Median pretraining time (s): " + ", ".join(f"{e} {c} {v:.0f}" for (e, c), v in fit.items()), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS)
+    parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
+    parser.add_argument("--embedders", nargs="+", choices=list(EMBEDDERS), default=list(EMBEDDERS))
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output-dir", type=Path)
+    args = parser.parse_args(argv)
+    datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
+    output_dir = args.output_dir or (
+        Path(tempfile.gettempdir()) / "sklearn_msae_select_quick" if args.quick else Path(__file__).parent / "results"
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = output_dir / "select_defaults.csv"
+    threads = max(1, torch.get_num_threads() // args.n_jobs)
+    done = set()
+    if csv_path.exists():
+        done = set(map(tuple, pd.read_csv(csv_path)[KEY].astype({"missing_rate": float}).itertuples(index=False)))
+    cells = [
+        (dataset, float(rate), embedder, candidate)
+        for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
+        for candidate in CANDIDATES[embedder]
+        # gap_fill only acts where values are missing: on complete sets one candidate stands for all
+        if rate > 0 or candidate == next(iter(CANDIDATES[embedder]))
+    ]
+    todo = [cell for cell in cells if cell not in done]
+    print(f"{len(cells) - len(todo)} of {len(cells)} cells done; running {len(todo)}", flush=True)
+    failures = 0
+    for cell, rows, error in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
+        delayed(_safely)(cell, args.quick, threads) for cell in todo
+    ):
+        if error:
+            failures += 1
+            print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
+            continue
+        pd.DataFrame(rows, columns=COLUMNS).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
+        print(cell, " ".join(f"{r['readout']}/{r['probe']} {r['cv_accuracy']:.3f}" for r in rows), flush=True)
+    (output_dir / "select_defaults.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    return int(failures > 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
