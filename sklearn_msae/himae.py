@@ -16,6 +16,12 @@ from .nn.himae import SIZES, HiMAE
 _POOLING_WIDTH = {"mean": 1, "meanmax": 2}
 
 
+def last_observed(observed: np.ndarray) -> np.ndarray:
+    """(n,) one past the last time step of each series with an observed channel; ``observed`` is (n, C, T)."""
+    steps = observed.any(axis=1)  # (n, T)
+    return steps.shape[1] - steps[:, ::-1].argmax(axis=1)
+
+
 class HiMAEEmbedder(BaseMAEEmbedder):
     """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
 
@@ -29,7 +35,9 @@ class HiMAEEmbedder(BaseMAEEmbedder):
     Series of any length are accepted: each is padded at the end with unobserved zeros
     to a multiple of ``patch_size`` and at least ``2 ** (n_levels + 1)`` samples (so the
     bottleneck keeps two positions); pooling ignores the padding. NaN values are
-    zero-filled for the network and excluded from the reconstruction loss.
+    unobserved: the network reads them as ``gap_fill`` says, they are excluded from the
+    reconstruction loss, and a series ends at its last observed sample, so a NaN tail
+    embeds exactly as the shorter series (whatever the input format).
 
     Parameters
     ----------
@@ -269,7 +277,8 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         return {
             "x": np.pad(np.nan_to_num(panel.values, nan=0.0), pad),  # (n, C, T_pad): unobserved -> 0
             "observed": np.pad(panel.observed, pad),  # padding is unobserved
-            "lengths": panel.lengths,
+            # a series ends at its last observed sample: a NaN tail embeds as the shorter series it is
+            "lengths": np.minimum(panel.lengths, last_observed(panel.observed)),
         }
 
     def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -206,7 +206,9 @@ class AIM(nn.Module):
         is False.
         Returns the latent (B, N - D, embed_dim) and the kept indices ``ids_keep`` (B, N - D).
         """
-        h = self.value_embed(torch.cat([tokens, token_observed.to(tokens.dtype)], dim=-1))  # (B, N, d)
+        # interpolated gaps read as observed: the flags would otherwise carry the gap pattern into every embedding
+        flags = token_observed if self.gap_fill == "zero" else torch.ones_like(token_observed)
+        h = self.value_embed(torch.cat([tokens, flags.to(tokens.dtype)], dim=-1))  # (B, N, d)
         h = h + self._positions(tokens.shape[1], h.shape[-1], h.device)
         ids_keep, attend = hybrid_selection(mask, drop_ratio)  # (B, N - D) each
         h = h.gather(1, ids_keep[..., None].expand(-1, -1, h.shape[-1]))  # (B, N - D, d)
