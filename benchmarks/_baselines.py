@@ -2,11 +2,12 @@
 
 - `interpolate_linear`: each series' channel interpolated linearly along time (the
   baseline's answer to missing values, and the baseline of the imputation benchmarks);
-- `fit_minirocket`: MiniRocketMultivariate + StandardScaler + RidgeClassifierCV, on
-  linearly interpolated series where values are missing;
+- `minirocket_features`: MiniRocketMultivariate's features of linearly interpolated
+  series; `fit_minirocket`: those + StandardScaler + RidgeClassifierCV;
 - `fit_ts2vec`: TS2Vec (Yue et al., AAAI 2022) as its authors run it on UEA, from their
   own code (``pip install ts2vec==0.1``, the ``bench`` extra);
-- `PROBES`: the classifiers fitted on frozen embeddings, a linear one and TS2Vec's SVM.
+- `logistic_probe`, `PROBES`: the classifiers fitted on frozen embeddings, a linear one
+  and TS2Vec's SVM.
 
 Imported by the benchmark scripts, which run with ``benchmarks/`` on ``sys.path``.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 import random
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
 from sklearn.pipeline import make_pipeline
@@ -31,17 +31,36 @@ TS2VEC_PUBLISHED = {
 }
 
 
-def interpolate_linear(X: np.ndarray, channel_fill: np.ndarray | None = None) -> np.ndarray:
+def interpolate_linear(X: np.ndarray, channel_fill: np.ndarray | None = None, times: np.ndarray | None = None) -> np.ndarray:
     """Linear interpolation of each series' channel along time, held constant past its ends.
 
-    A channel with no observed value in a series gets ``channel_fill`` (per channel; 0
-    when None).
+    ``times`` (T,) places the time steps (None: equally spaced, as
+    ``pandas.DataFrame.interpolate(method="linear")``, which runs the same `numpy.interp`).
+    A channel with no observed value in a series gets ``channel_fill`` (per channel; 0 when
+    None). Interpolated values keep the dtype of ``X``; the result is float64.
     """
-    n_series, n_channels, n_timepoints = X.shape
-    rows = pd.DataFrame(X.reshape(n_series * n_channels, n_timepoints))
-    filled = rows.interpolate(method="linear", axis=1, limit_direction="both").to_numpy().reshape(X.shape)
+    n_channels, n_timepoints = X.shape[1:]
+    grid = np.arange(n_timepoints) if times is None else np.asarray(times)
+    filled = np.array(X)  # a C-ordered copy in X's dtype: its rows are views
+    for row in filled.reshape(-1, n_timepoints):
+        missing = np.isnan(row)
+        if missing.any() and not missing.all():
+            row[missing] = np.interp(grid[missing], grid[~missing], row[~missing])
     fill = np.zeros(n_channels) if channel_fill is None else channel_fill
     return np.where(np.isnan(filled), fill[None, :, None], filled)
+
+
+def minirocket_features(X_train: np.ndarray, seed: int):
+    """MiniRocketMultivariate (10,000 kernels) fitted on ``X_train``; returns ``features(X)``.
+
+    Where values are missing, each series' channel is interpolated linearly first
+    (:func:`interpolate_linear`); a channel with no observed value gets its training mean.
+    """
+    from sktime.transformations.rocket import MiniRocketMultivariate
+
+    channel_mean = np.nanmean(X_train, axis=(0, 2))
+    rocket = MiniRocketMultivariate(random_state=seed).fit(interpolate_linear(X_train, channel_mean))
+    return lambda X: rocket.transform(interpolate_linear(X, channel_mean))
 
 
 def fit_minirocket(X_train: np.ndarray, y_train: np.ndarray, seed: int):
@@ -49,13 +68,11 @@ def fit_minirocket(X_train: np.ndarray, y_train: np.ndarray, seed: int):
 
     Returns a ``predict(X)`` function.
     """
-    from sktime.transformations.rocket import MiniRocketMultivariate
-
-    channel_mean = np.nanmean(X_train, axis=(0, 2))
-    rocket = MiniRocketMultivariate(random_state=seed)
-    features = rocket.fit_transform(interpolate_linear(X_train, channel_mean))
-    ridge = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))).fit(features, y_train)
-    return lambda X: ridge.predict(rocket.transform(interpolate_linear(X, channel_mean)))
+    features = minirocket_features(X_train, seed)
+    ridge = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))).fit(
+        features(X_train), y_train
+    )
+    return lambda X: ridge.predict(features(X))
 
 
 def fit_ts2vec(X_train: np.ndarray, seed: int, n_iters: int | None = None):
@@ -95,8 +112,13 @@ def _fit_svm(Z: np.ndarray, y: np.ndarray):
     return fit_svm(Z, y)
 
 
+def logistic_probe(max_iter: int = 1000):
+    """The linear probe of frozen features, unfitted: StandardScaler + LogisticRegression."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
+
+
 def _fit_logistic(Z: np.ndarray, y: np.ndarray):
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(Z, y)
+    return logistic_probe().fit(Z, y)
 
 
 #: Probes of frozen embeddings: ``fit(Z_train, y_train)`` -> a fitted classifier.

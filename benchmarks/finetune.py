@@ -29,37 +29,25 @@ Run ``nice -n 10 python benchmarks/finetune.py`` (writes ``benchmarks/results/fi
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import sklearn
-import sktime
-import skorch
 import torch
-from interpolation import machine  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from _baselines import logistic_probe  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _configs import EMBEDDERS as UEA_EMBEDDERS  # noqa: E402
+from _configs import ROMAE_PAPER, ROMAE_PAPER_RATE  # noqa: E402
+from _report import machine, run_parser, versions  # noqa: E402
 
-import sklearn_msae
-from sklearn_msae import AIMEmbedder, MAEClassifier, RoMAEEmbedder
+from sklearn_msae import MAEClassifier
 from sklearn_msae.datasets import load_uea
 
 DATASETS = ["BasicMotions", "Epilepsy"]
-MISSING_RATE = 0.3
-PAPER = {"BasicMotions": 0.9917, "Epilepsy": 0.9517}  # RoMAE paper, fine-tuned RoMAE-tiny, 30 % dropped
+MISSING_RATE = ROMAE_PAPER_RATE
+PAPER = {name: ROMAE_PAPER[name] for name in DATASETS}  # RoMAE paper, fine-tuned RoMAE-tiny, 30 % dropped
 TARGET = 0.95
-EMBEDDERS = {
-    "romae": lambda epochs, seed: RoMAEEmbedder(
-        pooling="mean", embed_dim=64, num_heads=4, depth=2, decoder_embed_dim=64, decoder_num_heads=4,
-        decoder_depth=1, max_epochs=epochs, batch_size=16, device="cpu", random_state=seed,
-    ),
-    "aim": lambda epochs, seed: AIMEmbedder(max_epochs=epochs, device="cpu", random_state=seed),
-}
+#: The RoMAE benchmark configuration and AIM's defaults (``_configs.EMBEDDERS``).
+EMBEDDERS = {name: UEA_EMBEDDERS[name] for name in ("romae", "aim")}
 METHODS = {  # MAEClassifier parameters; None is the LogisticRegression probe
     "probe": None,
     "head only": {"freeze": True},
@@ -78,7 +66,7 @@ def run(name: str, embedder_name: str, epochs: int, seed: int, finetune_epochs: 
     for method, params in METHODS.items():
         start = time.perf_counter()
         if params is None:
-            probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+            probe = logistic_probe(max_iter=3000)
             accuracy = probe.fit(embedder.transform(X_train), y_train).score(embedder.transform(X_test), y_test)
         else:
             if finetune_epochs is not None:
@@ -101,9 +89,7 @@ def report(results: dict, args, wall_s: float) -> str:
         f"{args.seeds} seed(s), {args.epochs} pretraining epochs, "
         f"{'3' if args.quick else 'default (30)'} fine-tuning epochs.",
         "",
-        f"Versions: sklearn-msae {sklearn_msae.__version__}, Python {platform.python_version()}, "
-        f"torch {torch.__version__}, skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"sktime {sktime.__version__}, numpy {np.__version__}.",
+        f"Versions: {versions('torch', 'skorch', 'scikit-learn', 'sktime', 'numpy')}.",
         "",
         f"Machine: {machine()}.",
         "",
@@ -137,13 +123,8 @@ def report(results: dict, args, wall_s: float) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = run_parser(__doc__, "finetune.md", seeds=1, quick="10 pretraining and 3 fine-tuning epochs")
     parser.add_argument("--embedder", choices=sorted(EMBEDDERS), default="romae")
-    parser.add_argument("--seeds", type=int, default=1, help="number of seeds (0, 1, ...); default 1")
-    parser.add_argument("--quick", action="store_true", help="10 pretraining and 3 fine-tuning epochs: a smoke run")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (default 1: on a shared machine more threads than free cores is slower)")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "finetune.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     args.epochs = 10 if args.quick else 100

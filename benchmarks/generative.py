@@ -58,8 +58,8 @@ data set and seed, and then imputes every task.
   taken from the *observed* values of each test window: the hidden ones are unknown to an
   imputer (the paper's windows are scaled before masking, which leaks their range).
 - ``linear interpolation``: of each window's channel along time between its observed
-  values, constant beyond the first and last one (the helper of
-  ``benchmarks/missingness.py``).
+  values, constant beyond the first and last one (``_baselines.interpolate_linear``, the
+  interpolation of every benchmark's baseline).
 - ``per-channel mean``: the mean of the observed values of the same window and channel.
 - ``Gaussian conditional mean``: the windows as a stationary Gaussian process across
   channels and time, whose cross-covariance at each lag is estimated on the training
@@ -74,15 +74,13 @@ run); ``--datasets`` picks some of the data sets.
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from _report import header, machine, write  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from missingness import interpolate  # noqa: E402
+from _baselines import interpolate_linear  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import header, machine, run_parser, write  # noqa: E402
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEImputer, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea, make_masking_task
@@ -160,8 +158,8 @@ def fit_embedder(name: str):
 
 
 def fit_linear_interpolation(X_train: np.ndarray, seed: int, epochs: int):
-    # standardised units: a channel with no observed value gets the training mean, 0
-    return lambda X: interpolate(X, np.zeros(X.shape[1]))
+    # standardised units: a channel with no observed value gets the training mean, 0 (the default fill)
+    return interpolate_linear
 
 
 def fit_channel_mean(X_train: np.ndarray, seed: int, epochs: int):
@@ -321,16 +319,11 @@ def target_table(results: dict[str, list[dict]]) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=1, help="number of seeds (0, 1, ...); default 1")
-    parser.add_argument("--quick", action="store_true", help="a tenth of the epochs: a smoke run")
+    parser = run_parser(__doc__, "generative.md", seeds=1, quick="a tenth of the epochs")
     parser.add_argument("--embedders", nargs="+", choices=list(EMBEDDERS), default=DEFAULT_EMBEDDERS,
                         help=f"embedders to run (default: {', '.join(DEFAULT_EMBEDDERS)})")
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS),
                         help="data sets to run (default: all)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (default 1: on a shared machine more threads than free cores is slower)")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "generative.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     host = machine()

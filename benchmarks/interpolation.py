@@ -19,7 +19,8 @@ RoMAE-Experiments); each of the 100 test spirals shows 30 random points of its w
 is scored at the other 45: RMSE = sqrt(mean over points of the squared Euclidean error),
 ContiFormer's definition, against the clean trajectory (and against the noisy one).
 
-Baselines: linear interpolation between the observed points (flat beyond them), the
+Baselines: linear interpolation between the observed points (flat beyond them;
+``_baselines.interpolate_linear`` on the time grid), the
 per-series mean, and for the synthetic task the exact posterior mean E[y_u | y_o] of the
 generator (a linear-Gaussian model): the best MSE any method can reach in expectation.
 
@@ -29,14 +30,13 @@ Run ``nice python benchmarks/interpolation.py`` (5 seeds, writes
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from _report import header, machine, write  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _baselines import interpolate_linear  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import header, machine, run_parser, write  # noqa: E402
 
 from sklearn_msae import RoMAEEmbedder
 
@@ -118,12 +118,11 @@ def romae_predictions(embedder: RoMAEEmbedder, task: dict, split: str) -> np.nda
 
 
 def linear_predictions(task: dict, split: str) -> np.ndarray:
-    rows, times = task[split], task["times"]
-    grid = np.full(task["noisy"][rows].shape, np.nan)
-    for i, (values, keep) in enumerate(zip(task["noisy"][rows], task["observed"][rows])):
-        for channel in range(values.shape[0]):
-            grid[i, channel, ~keep] = np.interp(times[~keep], times[keep], values[channel, keep])
-    return grid
+    """Linear interpolation on the time grid between the observed points (flat beyond them); NaN at observed ones."""
+    rows = task[split]
+    observed = task["observed"][rows][:, None, :]
+    gaps = np.where(observed, task["noisy"][rows], np.nan)
+    return np.where(observed, np.nan, interpolate_linear(gaps, times=task["times"]))
 
 
 def mean_predictions(task: dict, split: str) -> np.ndarray:
@@ -228,12 +227,7 @@ def notes(hetvae: dict, spirals: dict) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ...); default 5")
-    parser.add_argument("--quick", action="store_true", help="one seed, a quarter of the epochs: a smoke run")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (default 1: on a shared machine more threads than free cores is slower)")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "interpolation.md")
+    parser = run_parser(__doc__, "interpolation.md", seeds=5, quick="one seed, a quarter of the epochs")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     seeds = range(1 if args.quick else args.seeds)
@@ -251,7 +245,7 @@ def main(argv=None) -> None:
 
     report = "\n".join([
         *header("Interpolation benchmarks (RoMAEEmbedder)", "interpolation.py", argv, wall, f"{len(seeds)} seed(s)",
-                machine(), with_sktime=False),
+                machine(), libraries=("torch", "scikit-learn", "numpy", "pandas")),
         f"Network (both tasks): {MODEL}; synthetic {HETVAE}; spirals {SPIRALS}.",
         "",
         table("HeTVAE synthetic task: MSE at unobserved points vs noisy values (test split unless noted)",

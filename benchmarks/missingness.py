@@ -32,9 +32,9 @@ Methods:
 - ``HiMAE``: `HiMAEEmbedder` defaults ("small", 100 epochs, bottleneck level, mean
   pooling), which zero-fills NaN after min-max scaling.
 - ``MiniRocket + interpolation``: sktime's ``MiniRocketMultivariate`` (10,000 kernels) on
-  series imputed by linear interpolation along time (``pandas.DataFrame.interpolate``,
-  constant beyond the first / last observed value); a channel with no observed value is
-  filled with its training mean.
+  series imputed by linear interpolation along time (constant beyond the first / last
+  observed value); a channel with no observed value is filled with its training mean
+  (``_baselines.minirocket_features``, the baseline of ``uea.py`` and ``peers.py``).
 
 Run ``nice python benchmarks/missingness.py`` (3 seeds; writes
 ``benchmarks/results/missingness.md``); ``--quick`` runs one seed with a tenth of the
@@ -43,18 +43,12 @@ epochs (a smoke run).
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
-from _report import header, machine, write  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sktime.transformations.panel.rocket import MiniRocketMultivariate
+from _baselines import logistic_probe, minirocket_features  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import header, machine, run_parser, write  # noqa: E402
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder
 from sklearn_msae.datasets import load_uea
@@ -106,14 +100,6 @@ def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int =
     }
 
 
-def interpolate(X: np.ndarray, channel_fill: np.ndarray) -> np.ndarray:
-    """Linear interpolation of each series' channel along time; an empty channel gets ``channel_fill``."""
-    n_series, n_channels, n_timepoints = X.shape
-    rows = pd.DataFrame(X.reshape(n_series * n_channels, n_timepoints))
-    filled = rows.interpolate(method="linear", axis=1, limit_direction="both").to_numpy().reshape(X.shape)
-    return np.where(np.isnan(filled), channel_fill[None, :, None], filled)
-
-
 # ---- methods: each fits on complete training series and returns its feature map -------
 
 
@@ -130,9 +116,8 @@ def fit_himae(X_train: np.ndarray, config: dict, seed: int, epochs: int | None):
 
 
 def fit_minirocket_interpolated(X_train: np.ndarray, config: dict, seed: int, epochs: int | None):
-    channel_mean = X_train.mean(axis=(0, 2))
-    rocket = MiniRocketMultivariate(random_state=seed).fit(X_train)
-    return lambda X: np.asarray(rocket.transform(interpolate(X, channel_mean)), dtype=np.float64)
+    features = minirocket_features(X_train, seed)
+    return lambda X: np.asarray(features(X), dtype=np.float64)
 
 
 FIT = {"AIM": fit_aim, "HiMAE": fit_himae, "MiniRocket + interpolation": fit_minirocket_interpolated}
@@ -150,7 +135,7 @@ def run(name: str, seed: int, epochs: int | None, threads: int) -> dict[str, dic
         torch.set_num_threads(threads)
         start = time.perf_counter()
         features = FIT[method](X_train, config, seed, epochs)
-        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)).fit(features(X_train), y_train)
+        probe = logistic_probe(max_iter=5000).fit(features(X_train), y_train)
         fit_seconds = time.perf_counter() - start
         results[method] = {
             condition: float(np.mean([probe.score(features(X), y_test) for X in sets]))
@@ -220,12 +205,7 @@ def summary(results: dict[str, list[dict]], kinds: list[str] | None = None) -> t
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...); default 3")
-    parser.add_argument("--quick", action="store_true", help="one seed, 10 epochs: a smoke run")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (default 1: on a shared machine more threads than free cores is slower)")
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "missingness.md")
+    parser = run_parser(__doc__, "missingness.md", seeds=3, quick="one seed, 10 epochs")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     host = machine()  # now: it reports torch's thread count, which MiniRocket later resets

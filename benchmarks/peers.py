@@ -36,20 +36,17 @@ run (BasicMotions, seed 0, tiny embedders, one epoch, TS2Vec for 5 iterations).
 
 from __future__ import annotations
 
-import argparse
-import shlex
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from _baselines import PROBES, TS2VEC_PUBLISHED, fit_minirocket, fit_ts2vec  # noqa: E402  (benchmarks/ on sys.path)
+from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
-from joblib import Parallel, delayed
 from sklearn.metrics import accuracy_score
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, RoMAEEmbedder
@@ -140,18 +137,6 @@ def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quic
     return [{**shared, **row, "fit_s": fit_s, "probe_s": embed_train_s + row["probe_s"]} for row in rows]
 
 
-def _run_cell_safely(cell: tuple, cache_dir: Path, quick: bool, threads: int):
-    """``run_cell`` whose failure is reported, not raised: one bad cell must not stop the others."""
-    try:
-        return cell, run_cell(*cell, cache_dir, quick, threads), ""
-    except Exception:  # noqa: BLE001  (printed; the cell is retried by the next run)
-        return cell, [], traceback.format_exc()
-
-
-def read_results(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
-
-
 def grid(datasets, missing_rates, seeds, methods, variant) -> list[tuple]:
     """Every cell asked for, seed by seed, so that a partial run covers every set once first.
 
@@ -221,45 +206,21 @@ def report(results: pd.DataFrame, command: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS)
-    parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
-    parser.add_argument("--seeds", nargs="+", type=int)
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
+    parser = grid_parser(__doc__, DATASETS, MISSING_RATES, SEEDS, METHODS,
+                         quick="BasicMotions, seed 0, tiny embedders, one epoch, TS2Vec for 5 iterations")
     parser.add_argument("--variant", default="current", help="name of the embedders' configuration")
-    parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--output-dir", type=Path)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "sklearn_msae_peers_cache")
-    args = parser.parse_args(argv)
-    datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
-    seeds = args.seeds or (QUICK["seeds"] if args.quick else SEEDS)
-    output_dir = args.output_dir or (
-        Path(tempfile.gettempdir()) / "sklearn_msae_peers_quick" if args.quick else Path(__file__).parent / "results"
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, md_path = output_dir / "peers.csv", output_dir / "peers.md"
-    command = shlex.join(["python", "benchmarks/peers.py", *(sys.argv[1:] if argv is None else argv)])
-    threads = max(1, torch.get_num_threads() // args.n_jobs)
-    torch.set_num_threads(threads)
+    args = parse_grid(parser, argv, "peers", DATASETS, SEEDS, QUICK)
+    csv_path, md_path = args.csv_path, args.md_path
     failures = 0
     if not args.report_only:
-        done = set(map(tuple, read_results(csv_path)[KEY].astype({"missing_rate": float}).itertuples(index=False)))
-        cells = grid(datasets, args.missing_rates, seeds, args.methods, args.variant)
-        todo = [cell for cell in cells if cell not in done]
-        print(f"{len(cells) - len(todo)} of {len(cells)} cells already in {csv_path}; running {len(todo)}", flush=True)
-        results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
-            delayed(_run_cell_safely)(cell, args.cache_dir, args.quick, threads) for cell in todo
+        written = read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float})
+        done = set(map(tuple, written.itertuples(index=False)))
+        cells = grid(args.datasets, args.missing_rates, args.seeds, args.methods, args.variant)
+        failures = run_cells(
+            run_cell, cells, done, (args.cache_dir, args.quick, args.threads), csv_path, COLUMNS, args.n_jobs
         )
-        for cell, rows, error in results:
-            if error:
-                failures += 1
-                print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
-                continue
-            pd.DataFrame(rows, columns=COLUMNS).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
-            print(", ".join(f"{row['model']} {row['accuracy']:.3f}" for row in rows), "—", cell, flush=True)
-    md_path.write_text(report(read_results(csv_path), command), encoding="utf-8")
+    md_path.write_text(report(read_results(csv_path, COLUMNS), args.command), encoding="utf-8")
     print(f"wrote {md_path}")
     return int(failures > 0)
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -43,22 +42,16 @@ import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-import dask
 import distributed
-import joblib
 import numpy as np
-import sklearn
-import skorch
 import torch
-from gridsearch_memory import timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from interpolation import machine  # noqa: E402
+from _report import machine, timed, versions  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from joblib import parallel_config
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sktime.datasets import load_basic_motions
 
-import sklearn_msae
 from sklearn_msae import HiMAEEmbedder
 
 THREADS = (1, 2)
@@ -147,10 +140,7 @@ def report(results: dict, X: np.ndarray, args, wall_s: float) -> str:
         f"Command: `OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 5 python benchmarks/scaling.py"
         f"{' --quick' if args.quick else ''}` — wall time {wall_s / 60:.1f} min.",
         "",
-        f"Versions: sklearn-msae {sklearn_msae.__version__}, Python {platform.python_version()}, "
-        f"torch {torch.__version__}, skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"joblib {joblib.__version__}, dask {dask.__version__}, distributed {distributed.__version__}, "
-        f"numpy {np.__version__}.",
+        f"Versions: {versions('torch', 'skorch', 'scikit-learn', 'joblib', 'dask', 'distributed', 'numpy')}.",
         "",
         f"Machine: {machine()} outside the thread measurement. The cores were shared with other jobs "
         "while this ran, so every figure is a lower bound on throughput and speed-ups from a second "

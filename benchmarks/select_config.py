@@ -8,17 +8,18 @@ configuration must be chosen without looking at the test split. This script scor
 candidate configurations of ``MAEClassifier`` with scikit-learn's ``GridSearchCV``,
 stratified ``--folds``-fold cross-validation on the training split only, holes drawn with
 seed 0 (``load_uea(..., random_state=0)``). The grid (``GRID``): the ``--embedders`` of
-``benchmarks/uea.py`` at its pretraining budget, the fine-tuning budget (``max_epochs``,
-multiples of ``uea.py``'s) and ``observation_dropout``; everything else is
-``MAEClassifier``'s default. Each embedder carries a ``memory``, so it is pretrained once
+``benchmarks/uea.py`` at its pretraining budget (both read ``benchmarks/_configs.py``), the
+fine-tuning budget (``max_epochs``, multiples of ``uea.py``'s) and ``observation_dropout``;
+everything else is ``MAEClassifier``'s default. Each embedder carries a ``memory``, so it is pretrained once
 per fold and every fine-tuning candidate of that fold starts from the same pretraining.
 
 The report (``benchmarks/results/select_<dataset>_<rate>.md``; ``--quick``: a smoke run
 with one epoch and tiny networks that only prints it) ranks the candidates and gives, for
-each embedder, the fine-tuning parameters of its best candidate, to be set as ``uea.py``'s
-``FINETUNE_PARAMS[dataset][embedder]``: each embedder is fine-tuned with its own selection
-(what suits one network need not suit another), and the test accuracy of the selected
-configurations is then ``uea.py``'s table (``benchmarks/results/uea.md``).
+each embedder, the fine-tuning parameters of its best candidate, to be set as
+``FINETUNE_PARAMS[dataset][embedder]`` in ``_configs.py`` (read by ``uea.py``): each embedder
+is fine-tuned with its own selection (what suits one network need not suit another), and
+the test accuracy of the selected configurations is then ``uea.py``'s table
+(``benchmarks/results/uea.md``).
 """
 
 from __future__ import annotations
@@ -26,18 +27,17 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).parent))
-from uea import DATASETS, EMBEDDERS, QUICK, epochs_for, finetune_params  # noqa: E402  (a sibling script)
+from _configs import DATASETS, EMBEDDERS, epochs_for, finetune_params, make_embedder  # noqa: E402  (benchmarks/)
+from _report import command_line, machine, timed, versions  # noqa: E402
 
 from sklearn_msae import MAEClassifier  # noqa: E402
 from sklearn_msae.datasets import load_uea  # noqa: E402
-from sklearn_msae.sktime.benchmark import _machine, _versions  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 #: Fine-tuning candidates: ``max_epochs`` as multiples of uea.py's budget, and ``observation_dropout``.
@@ -57,10 +57,10 @@ def main(argv=None) -> str:
     X, y = load_uea(args.dataset, split="train", missing_rate=args.missing_rate, random_state=0)
     budget = epochs_for(args.dataset, args.quick)
     with tempfile.TemporaryDirectory() as cache:
-        embedders = {}
-        for method in args.embedders:
-            embedder = EMBEDDERS[method](budget["pretrain"], 0).set_params(memory=cache)
-            embedders[method] = embedder.set_params(**QUICK["embedder_params"][method]) if args.quick else embedder
+        embedders = {
+            method: make_embedder(method, budget["pretrain"], 0, args.quick).set_params(memory=cache)
+            for method in args.embedders
+        }
         search = GridSearchCV(
             MAEClassifier(device="cpu", random_state=0),
             {
@@ -72,9 +72,7 @@ def main(argv=None) -> str:
             n_jobs=args.n_jobs,
             refit=False,
         )
-        start = time.perf_counter()
-        search.fit(X, y)
-        wall = time.perf_counter() - start
+        wall, _ = timed(search.fit, X, y)
 
     results = pd.DataFrame(search.cv_results_)
     names = {id(embedder): method for method, embedder in embedders.items()}  # cv_results_ holds the grid's objects
@@ -101,9 +99,10 @@ def main(argv=None) -> str:
         outcome = ("These are `benchmarks/uea.py`'s configurations (`FINETUNE_PARAMS`, used at both missing rates of "
                    "the data set): their test accuracy is in [uea.md](uea.md).")
     else:
-        outcome = (f"`benchmarks/uea.py` runs {current}: set `FINETUNE_PARAMS[{args.dataset!r}]` to {selected} there "
-                   "and rerun the changed embedders' cells of the data set for their test accuracy.")
-    command = "OMP_NUM_THREADS=1 python benchmarks/select_config.py " + " ".join(argv or sys.argv[1:])
+        outcome = (f"`benchmarks/uea.py` runs {current}: set `FINETUNE_PARAMS[{args.dataset!r}]` to {selected} in "
+                   "`benchmarks/_configs.py` and rerun the changed embedders' cells of the data set for their test "
+                   "accuracy.")
+    command = command_line("select_config.py", argv or None, "OMP_NUM_THREADS=1 python")
     report = "\n".join([
         f"# Fine-tuning configuration selected on the training split: {args.dataset}, "
         f"{args.missing_rate:.0%} dropped",
@@ -126,8 +125,8 @@ def main(argv=None) -> str:
         outcome,
         "",
         f"Command: `{command.strip()}`; wall time {wall / 60:.1f} min.",
-        f"Versions: {_versions()}.",
-        f"Machine: {_machine()}.",
+        f"Versions: {versions()}.",
+        f"Machine: {machine()}.",
     ]) + "\n"
     print(report)
     if not args.quick:

@@ -15,7 +15,7 @@ One run measures, on one torch thread:
    weights, calibrated on 32 windows); beside them, the rate of one thread's float32
    matrix product, the densest work there is, against which the latency is bounded;
 3. GridSearchCV over the 5 HiMAE-Base layers x 3 folds with ``memory`` against one fit
-   per fold (``benchmarks/gridsearch_memory.py``);
+   per fold (``_gridsearch.layer_search_report``, what ``benchmarks/gridsearch_memory.py`` prints);
 4. one AdamW step on each method's network with torch's default per-parameter loop, its
    ``foreach`` and its ``fused`` implementation (the library uses ``fused``, see
    `sklearn_msae._training.fused_optimizer`).
@@ -27,11 +27,8 @@ run with small sizes that only prints it, unless ``--output`` is given).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -40,8 +37,6 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
-import sklearn
-import skorch
 import torch
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -54,7 +49,8 @@ from sklearn_msae._onnx import _GRAPHS
 from sklearn_msae._training import fused_optimizer, pretrain, warmup_cosine
 
 sys.path.insert(0, str(Path(__file__).parent))
-import gridsearch_memory  # noqa: E402  (a sibling script, not a package)
+from _gridsearch import layer_search_report  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _report import command_line, cores, machine, timed, versions  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "speed.md"
 
@@ -81,9 +77,7 @@ def main(argv=None):
     start, load_start = time.perf_counter(), os.getloadavg()[0]
     sections = [SECTIONS[name](sizes) for name in args.sections]
     wall = time.perf_counter() - start
-    command = "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/speed.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    command = command_line("speed.py", argv, "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python")
     report = "\n\n".join([header(command, wall, (load_start, os.getloadavg()[0])), *sections]) + "\n"
     print(report)
     if output is not None:
@@ -116,7 +110,7 @@ def training_overhead(sizes) -> str:
         times = {key: [] for key in runs}
         for _ in range(sizes["repeats"]):
             for key, run in runs.items():
-                times[key].append(timed(run) / steps)
+                times[key].append(timed(run)[0] / steps)
         skorch_step, bare_step = (statistics.median(times[key]) for key in ("skorch", "bare"))
         rows.append(f"| {name} | {steps} | {1e3 * skorch_step:.2f} | {1e3 * bare_step:.2f} "
                     f"| {100 * (skorch_step / bare_step - 1):+.1f} % |")
@@ -230,9 +224,9 @@ def inference(sizes) -> str:
     rows = []
     for name, run in backends.items():
         error = float(np.abs(run(X) - reference).max())  # also the warm-up of the batch shape
-        throughput = len(X) / min(timed(lambda: run(X)) for _ in range(sizes["repeats"]))
+        throughput = len(X) / min(timed(run, X)[0] for _ in range(sizes["repeats"]))
         run(one)
-        latencies = [timed(lambda: run(one)) for _ in range(sizes["latency_calls"])]
+        latencies = [timed(run, one)[0] for _ in range(sizes["latency_calls"])]
         rows.append(f"| {name} | {throughput:,.0f} | {1e3 * statistics.median(latencies):.3f} "
                     f"| {1e3 * np.percentile(latencies, 90):.3f} "
                     f"| {window_flops / statistics.median(latencies) / 1e9:.1f} | {error:.1e} |")
@@ -265,7 +259,7 @@ def matmul_rate(n: int, repeats: int = 5) -> float:
     """FLOP/s of one float32 ``n x n`` matrix product on the current torch threads, best of ``repeats``."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b  # warm-up: the BLAS thread pool and its buffers
-    return 2 * n**3 / min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / min(timed(lambda: a @ b)[0] for _ in range(repeats))
 
 
 class _Calibration(CalibrationDataReader):
@@ -282,16 +276,13 @@ class _Calibration(CalibrationDataReader):
 
 
 def grid_search(sizes) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        gridsearch_memory.main(["--max-epochs", str(sizes["grid_epochs"])])
     return "\n".join([
         "## GridSearchCV over 5 layers x 3 folds with `memory`",
         "",
-        f"`benchmarks/gridsearch_memory.py --max-epochs {sizes['grid_epochs']}`, run from this script. "
+        f"What `benchmarks/gridsearch_memory.py --max-epochs {sizes['grid_epochs']}` prints, measured in this run. "
         "Target: the cached search <= 1.3x one fit per fold.",
         "",
-        out.getvalue().strip(),
+        layer_search_report(sizes["grid_epochs"]),
     ])
 
 
@@ -313,7 +304,7 @@ def optimizer_step(sizes) -> str:
         for key, kwargs in implementations.items():
             optimizer = torch.optim.AdamW(parameters, lr=1e-4, weight_decay=0.05, **kwargs)
             optimizer.step()  # allocates the moment buffers
-            times[key] = min(timed(optimizer.step) for _ in range(sizes["optimizer_steps"]))
+            times[key] = min(timed(optimizer.step)[0] for _ in range(sizes["optimizer_steps"]))
         n_values = sum(parameter.numel() for parameter in parameters)
         rows.append(f"| {name} | {len(parameters)} | {n_values:,} | "
                     + " | ".join(f"{1e3 * times[key]:.2f}" for key in implementations)
@@ -338,26 +329,15 @@ SECTIONS = {
 # ---- helpers ---------------------------------------------------------------------------
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def header(command: str, wall: float, load: tuple[float, float]) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or platform.machine())
-    versions = ", ".join(f"{name} {module.__version__}" for name, module in
-                         [("torch", torch), ("onnxruntime", onnxruntime), ("scikit-learn", sklearn),
-                          ("skorch", skorch), ("numpy", np)])
     return "\n".join([
         "# Speed benchmark",
         "",
-        f"Machine: {cpu}, {len(os.sched_getaffinity(0))} cores available, no GPU used; "
-        f"Python {platform.python_version()}, {versions}; torch threads: {torch.get_num_threads()}.",
-        f"Command: `{command.strip()}`; wall time {wall / 60:.1f} min.",
+        f"Machine: {machine()}; no GPU used.",
+        f"Versions: {versions('torch', 'onnxruntime', 'scikit-learn', 'skorch', 'numpy')}.",
+        f"Command: `{command}`; wall time {wall / 60:.1f} min.",
         f"Load average (1 min) at the start and the end of the run: {load[0]:.1f} / {load[1]:.1f} "
-        f"(above {len(os.sched_getaffinity(0))}, other jobs shared the cores: absolute times are then upper "
+        f"(above {cores()}, other jobs shared the cores: absolute times are then upper "
         "bounds, ratios within the run stay comparable).",
     ])
 

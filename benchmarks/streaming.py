@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _report import cores, cpu_model  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 N_SERIES, N_CHANNELS, N_TIMEPOINTS = 262_144, 2, 1024  # 2 GiB of float32
 BATCH_SIZE, STEPS = 128, 200
@@ -120,7 +120,7 @@ def report(data_bytes: int, streamed: dict, in_memory: dict, write_seconds: floa
     correlation = float(np.corrcoef(curve_s, curve_m)[0, 1])
     return f"""# Streamed pretraining on a 2 GiB memory-mapped array
 
-Produced by `python benchmarks/streaming.py` ({platform.machine()}, {os.cpu_count()} CPU cores shared
+Produced by `python benchmarks/streaming.py` ({cpu_model()}, {cores()} CPU cores shared
 with other jobs, `OMP_NUM_THREADS=1`, torch CPU). Data: {streamed["n_series"]:,} synthetic series of
 {N_CHANNELS} channels x {N_TIMEPOINTS} steps (sums of sines + noise, 5 % NaN), float32,
 {data_bytes / mib:,.0f} MiB in one `.npy` file opened with `np.load(..., mmap_mode="r")`

@@ -12,8 +12,8 @@ test splits) and seeds the models. Methods:
 - ``himae``, ``aim``, ``romae``: the embedder is pretrained (self-supervised) on the
   training split once; from that one pretraining come two results,
 
-  * ``probe``: ``StandardScaler + LogisticRegression`` (``PROBES["logistic"]`` of
-    ``sklearn_msae.sktime.benchmark``) on the frozen embeddings;
+  * ``probe``: ``StandardScaler + LogisticRegression`` (``_baselines.logistic_probe``)
+    on the frozen embeddings;
   * ``fine-tuned``: ``MAEClassifier`` started from the fitted embedder (encoder and head
     trained end to end, the head started from the probe);
 
@@ -21,8 +21,8 @@ test splits) and seeds the models. Methods:
   sktime's linear interpolation first where values are missing (``run_uea_benchmark`` of
   ``sklearn_msae.sktime.benchmark``, baseline only).
 
-Embedders: ``HiMAEEmbedder()`` defaults ("small"); ``AIMEmbedder()`` defaults ("small") and
-the RoMAE configuration of ``benchmarks/finetune.py`` (width 64, 4 heads, 2 blocks, a
+Embedders (``_configs.EMBEDDERS``): ``HiMAEEmbedder()`` defaults ("small"); ``AIMEmbedder()``
+defaults ("small") and the RoMAE benchmark configuration (width 64, 4 heads, 2 blocks, a
 1-block decoder, mean pooling, batch size 16): the paper's RoMAE-tiny (180 wide, 12 blocks,
 400 epochs) is out of reach of a shared 2-core CPU. Budgets (``EPOCHS``): 100 pretraining
 and 30 fine-tuning epochs (MAEClassifier's default), except LSST (2459 training series, 10
@@ -31,7 +31,9 @@ to 20 times the others): 20 and 10 epochs, which still gives it more optimiser s
 where ``FINETUNE_PARAMS`` names, for a data set and an embedder, the configuration that
 ``benchmarks/select_config.py`` selected for that embedder by cross-validation on the
 training split with 30 % dropped (never on the test split); it is then used at both missing
-rates of that data set. ``TRIED`` and ``benchmarks/RESULTS.md`` tell how each came about.
+rates of that data set. ``TRIED`` and ``benchmarks/results/uea_notes.md`` tell how each
+came about. The configuration (data sets, epochs, ``FINETUNE_PARAMS``, ``QUICK``) is in
+``benchmarks/_configs.py``, shared with ``select_config.py`` and ``finetune.py``.
 
 Times. ``fit_s`` is everything needed to get the model from raw training data: for the
 embedders, the shared pretraining plus the probe (embedding the training split and fitting
@@ -55,54 +57,38 @@ a temporary folder unless ``--output-dir`` is given.
 
 from __future__ import annotations
 
-import argparse
-import shlex
 import sys
-import tempfile
 import time
-import traceback
-from pathlib import Path
 
 import pandas as pd
 import torch
-from finetune import EMBEDDERS as FINETUNE_EMBEDDERS  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from finetune import PAPER as FINETUNE_PAPER
-from joblib import Parallel, delayed
+from _baselines import logistic_probe  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _configs import (  # noqa: E402
+    DATASETS,
+    EMBEDDERS,
+    FINETUNE_PARAMS,
+    QUICK,
+    epochs_for,
+    finetune_params,
+    make_embedder,
+)
+from _configs import ROMAE_PAPER as PAPER  # noqa: E402
+from _configs import ROMAE_PAPER_RATE as PAPER_RATE  # noqa: E402
+from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
+from _report import machine, versions  # noqa: E402
 from sklearn.metrics import accuracy_score
 
-from sklearn_msae import HiMAEEmbedder, MAEClassifier
+from sklearn_msae import MAEClassifier
 from sklearn_msae.datasets import load_uea
-from sklearn_msae.sktime.benchmark import PROBES, _machine, _versions, run_uea_benchmark
+from sklearn_msae.sktime.benchmark import run_uea_benchmark
 
-DATASETS = ["BasicMotions", "Epilepsy", "LSST", "RacketSports", "JapaneseVowels", "ArticularyWordRecognition"]
 MISSING_RATES = [0.0, 0.3]
 SEEDS = [0, 1, 2]
-#: Embedder factories ``(pretraining epochs, seed) -> unfitted embedder``.
-EMBEDDERS = {
-    "himae": lambda epochs, seed: HiMAEEmbedder(max_epochs=epochs, device="cpu", random_state=seed),
-    "aim": FINETUNE_EMBEDDERS["aim"],
-    "romae": FINETUNE_EMBEDDERS["romae"],
-}
 BASELINE = "minirocket"
 METHODS = [*EMBEDDERS, BASELINE]
-#: RoMAE paper, fine-tuned RoMAE-tiny with 30 % of the time steps dropped (romae.md spec).
-PAPER = {**FINETUNE_PAPER, "LSST": 0.6225}
-PAPER_RATE = 0.3
 #: The issue's target: the best fine-tuned embedder reaches it on these data sets, 30 % dropped.
 TARGET, TARGET_DATASETS = 0.95, ["BasicMotions", "Epilepsy"]
 
-DEFAULT_EPOCHS = {"pretrain": 100, "finetune": 30}
-#: LSST has 10-20 times more series than the others: fewer epochs, still as many optimiser steps.
-EPOCHS = {"LSST": {"pretrain": 20, "finetune": 10}}
-#: MAEClassifier parameters per data set and embedder, each chosen by ``benchmarks/select_config.py`` (CV on the
-#: training split). The CSV records only the epochs: after a change here, delete the embedder's rows of the data set.
-FINETUNE_PARAMS: dict[str, dict[str, dict]] = {
-    "Epilepsy": {
-        "himae": {"max_epochs": 60, "observation_dropout": 0.2},
-        "aim": {"max_epochs": 60, "observation_dropout": 0.2},
-        "romae": {"max_epochs": 60, "observation_dropout": 0.0},
-    },
-}
 #: What was tried where a cell falls short; shown in the report's notes.
 TRIED = {
     "Epilepsy": (
@@ -123,38 +109,11 @@ TRIED = {
 }
 NOT_TRIED = "nothing beyond this configuration"
 
-#: ``--quick``: one data set, one seed, tiny networks, one epoch of each training.
-QUICK = {
-    "datasets": ["BasicMotions"],
-    "seeds": [0],
-    "epochs": {"pretrain": 1, "finetune": 1},
-    "embedder_params": {
-        "himae": {"size": "tiny"},
-        "aim": {"size": "tiny"},
-        "romae": {"embed_dim": 16, "num_heads": 2, "depth": 1, "decoder_embed_dim": 16, "decoder_num_heads": 2},
-    },
-}
-
 KEY = ["dataset", "missing_rate", "seed", "method"]
 COLUMNS = [
     *KEY, "model", "accuracy", "fit_s", "predict_s", "pretrain_s", "pretrain_epochs", "finetune_epochs",
     "torch_threads",
 ]
-
-
-def epochs_for(dataset: str, quick: bool) -> dict:
-    return QUICK["epochs"] if quick else EPOCHS.get(dataset, DEFAULT_EPOCHS)
-
-
-def make_embedder(method: str, pretrain_epochs: int, seed: int, quick: bool):
-    embedder = EMBEDDERS[method](pretrain_epochs, seed)
-    return embedder.set_params(**QUICK["embedder_params"][method]) if quick else embedder
-
-
-def finetune_params(dataset: str, method: str, quick: bool) -> dict:
-    """MAEClassifier parameters of an embedder's fine-tuning on a data set: its epochs, then ``FINETUNE_PARAMS``."""
-    selected = {} if quick else FINETUNE_PARAMS.get(dataset, {}).get(method, {})
-    return {"max_epochs": epochs_for(dataset, quick)["finetune"], **selected}
 
 
 def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: bool, threads: int) -> list[dict]:
@@ -180,7 +139,7 @@ def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: b
     shared["pretrain_s"] = pretrain_s
 
     start = time.perf_counter()
-    probe = PROBES["logistic"]().fit(embedder.transform(X_train), y_train)
+    probe = logistic_probe().fit(embedder.transform(X_train), y_train)
     probe_fit_s = time.perf_counter() - start
     start = time.perf_counter()
     probe_accuracy = accuracy_score(y_test, probe.predict(embedder.transform(X_test)))
@@ -199,20 +158,6 @@ def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: b
         {**shared, "model": f"{method} fine-tuned", "accuracy": finetuned_accuracy,
          "fit_s": pretrain_s + finetune_s, "predict_s": finetuned_predict_s},
     ]
-
-
-def _run_cell_safely(cell: tuple, quick: bool, threads: int) -> tuple[tuple, list[dict], str]:
-    """``run_cell`` whose failure is reported, not raised: one bad cell must not stop the others."""
-    try:
-        return cell, run_cell(*cell, quick, threads), ""
-    except Exception:  # noqa: BLE001  (any failure is printed and the cell retried by the next run)
-        return cell, [], traceback.format_exc()
-
-
-def read_results(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.read_csv(path)
 
 
 def done_cells(results: pd.DataFrame) -> set[tuple]:
@@ -297,8 +242,8 @@ def report(
           for dataset, selected in FINETUNE_PARAMS.items() if not quick for method, params in selected.items()),
         *(f"- Embedder `{method}`: `{' '.join(repr(make_embedder(method, first_budget, 0, quick)).split())}`"
           for method in EMBEDDERS),
-        f"- Versions: {_versions()}",
-        f"- Machine: {_machine()}",
+        f"- Versions: {versions()}",
+        f"- Machine: {machine()}",
         "",
     ])
 
@@ -341,54 +286,25 @@ def _target(means: pd.Series) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS, help="default: all")
-    parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
-    parser.add_argument("--seeds", nargs="+", type=int, help=f"default: {SEEDS}")
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
-    parser.add_argument("--n-jobs", type=int, default=1, help="parallel processes (cells); default 1")
-    parser.add_argument("--quick", action="store_true", help="smoke run: BasicMotions, one seed, tiny models, 1 epoch")
-    parser.add_argument("--report-only", action="store_true", help="only regenerate the markdown from the CSV")
-    parser.add_argument("--output-dir", type=Path, help="default: benchmarks/results (a temporary folder with --quick)")
-    args = parser.parse_args(argv)
-    datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
-    seeds = args.seeds or (QUICK["seeds"] if args.quick else SEEDS)
-    output_dir = args.output_dir or (
-        Path(tempfile.gettempdir()) / "sklearn_msae_uea_quick" if args.quick else Path(__file__).parent / "results"
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, md_path = output_dir / "uea.csv", output_dir / "uea.md"
-    command = shlex.join(["python", "benchmarks/uea.py", *(sys.argv[1:] if argv is None else argv)])
-
-    # torch's default is the number of cores (OMP_NUM_THREADS if set), shared out between the processes
-    threads = max(1, torch.get_num_threads() // args.n_jobs)
-    torch.set_num_threads(threads)  # also what the report's machine line shows
+    parser = grid_parser(__doc__, DATASETS, MISSING_RATES, SEEDS, METHODS,
+                         quick="BasicMotions, one seed, tiny models, 1 epoch")
+    args = parse_grid(parser, argv, "uea", DATASETS, SEEDS, QUICK)
+    csv_path, md_path = args.csv_path, args.md_path
     failures = 0
     if not args.report_only:
-        done = done_cells(read_results(csv_path))
+        done = done_cells(read_results(csv_path, COLUMNS))
         cells = [
             (dataset, float(rate), seed, method)
-            for dataset in datasets for rate in args.missing_rates for seed in seeds for method in args.methods
+            for dataset in args.datasets for rate in args.missing_rates for seed in args.seeds
+            for method in args.methods
         ]
-        todo = [cell for cell in cells if cell not in done]
-        print(f"{len(cells) - len(todo)} of {len(cells)} cells already in {csv_path}; running {len(todo)}", flush=True)
-        results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
-            delayed(_run_cell_safely)(cell, args.quick, threads) for cell in todo
-        )
-        for cell, rows, error in results:
-            if error:
-                failures += 1
-                print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
-                continue
-            # appended as each cell ends, so an interrupted run keeps its finished cells
-            frame = pd.DataFrame(rows, columns=COLUMNS)
-            frame.to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
-            print(", ".join(f"{row['model']} {row['accuracy']:.3f}" for row in rows), "—", cell, flush=True)
+        failures = run_cells(run_cell, cells, done, (args.quick, args.threads), csv_path, COLUMNS, args.n_jobs)
 
     # the whole grid, whatever part this run computed: the report is the table of the CSV
     text = report(
-        read_results(csv_path), datasets=QUICK["datasets"] if args.quick else DATASETS, missing_rates=MISSING_RATES,
-        command=command, quick=args.quick,
+        read_results(csv_path, COLUMNS), datasets=QUICK["datasets"] if args.quick else DATASETS,
+        missing_rates=MISSING_RATES,
+        command=args.command, quick=args.quick,
     )
     md_path.write_text(text, encoding="utf-8")
     print(f"wrote {md_path}")
