@@ -14,6 +14,7 @@ import math
 import mmap
 import os
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -301,3 +302,136 @@ def split_rows(dataset: StreamedBatches, y=None, *, fraction: float, seed: int):
 def to_tensors(batch: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     """A tokenised batch as CPU tensors (skorch moves them to the net's device)."""
     return {key: torch.as_tensor(value) for key, value in batch.items()}
+
+
+class SeriesStore(ChunkSource):
+    r"""A folder of ``.npy`` shards read as one panel of series, for data that does not fit in memory.
+
+    Each shard holds some of the series, as ``(n_i, n_channels, n_timepoints)`` or
+    ``(n_i, n_timepoints)``; all shards share the trailing shape and are concatenated
+    in file-name order. Only the shard headers are read here; series are read as
+    copies of row ranges (``store[start:stop]``), through memory maps whose pages are
+    given back after each read. The embedders' ``fit`` streams a store (see their
+    ``streaming`` parameter), and ``transform`` and ``score`` read it in batches.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder of the shards.
+    pattern : str, default="\*.npy"
+        Glob pattern of the shard files in ``path``.
+
+    Attributes
+    ----------
+    shards : list of Path
+        The shard files, in reading order.
+    shape : tuple of int
+        ``(n_series, ...)``: the total number of series, then the shape of one series.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from sklearn_msae.datasets import SeriesStore
+    >>> folder = tempfile.mkdtemp()
+    >>> for i in range(3):
+    ...     np.save(f"{folder}/part-{i}.npy", np.full((4, 2, 50), i, dtype=np.float32))
+    >>> store = SeriesStore(folder)
+    >>> store.shape, len(store.shards)
+    ((12, 2, 50), 3)
+    >>> store[3:6][:, 0, 0]
+    array([0., 1., 1.], dtype=float32)
+    """
+
+    def __init__(self, path, pattern="*.npy"):
+        self.path = path
+        self.pattern = pattern
+        self.shards = sorted(Path(path).glob(pattern))
+        if not self.shards:
+            raise FileNotFoundError(f"SeriesStore: no file matches {pattern!r} in {path}")
+        series_shapes, lengths = set(), []
+        for shard in self.shards:
+            array = np.load(shard, mmap_mode="r")  # reads the header only
+            series_shapes.add(array.shape[1:])
+            lengths.append(array.shape[0])
+        if len(series_shapes) > 1:
+            raise ValueError(
+                f"SeriesStore: the shards of {path} hold series of different shapes {sorted(series_shapes)}; "
+                "every shard must be (n_i, n_channels, n_timepoints) or (n_i, n_timepoints) with the same trailing shape"
+            )
+        self._series_shape = series_shapes.pop()
+        self._starts = np.concatenate([[0], np.cumsum(lengths)])  # row of each shard's first series
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(n_series, ...)``: the number of series, then the shape of one series.
+
+        Returns
+        -------
+        tuple of int
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> folder = tempfile.mkdtemp()
+        >>> np.save(f"{folder}/a.npy", np.zeros((5, 30)))
+        >>> SeriesStore(folder).shape
+        (5, 30)
+        """
+        return (int(self._starts[-1]), *self._series_shape)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        """A copy of the series ``rows`` (a slice with step 1), read from the shards they span.
+
+        Parameters
+        ----------
+        rows : slice
+
+        Returns
+        -------
+        ndarray of shape (n_rows, ...)
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> folder = tempfile.mkdtemp()
+        >>> np.save(f"{folder}/a.npy", np.arange(6.0).reshape(3, 2))
+        >>> np.save(f"{folder}/b.npy", np.arange(6.0, 12.0).reshape(3, 2))
+        >>> SeriesStore(folder)[2:4]
+        array([[4., 5.],
+               [6., 7.]])
+        """
+        start, stop, step = rows.indices(len(self))
+        if step != 1:
+            raise ValueError(f"SeriesStore reads contiguous rows; got a slice with step {step}")
+        parts = []
+        for shard, first, end in zip(self.shards, self._starts[:-1], self._starts[1:]):
+            if first < stop and start < end:
+                parts.append(read_rows(np.load(shard, mmap_mode="r"), slice(max(start - first, 0), min(stop, end) - first)))
+        if not parts:
+            return np.empty((0, *self._series_shape), dtype=np.load(self.shards[0], mmap_mode="r").dtype)
+        return np.concatenate(parts)
+
+    def fingerprint(self):
+        """The shards' names, sizes and modification times: what identifies the data without reading it.
+
+        Returns
+        -------
+        list of tuple
+
+        Examples
+        --------
+        One entry per shard, in reading order:
+
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import numpy as np
+        >>> folder = tempfile.mkdtemp()
+        >>> for part in ("b", "a"):
+        ...     np.save(f"{folder}/{part}.npy", np.zeros((5, 30)))
+        >>> [(Path(name).name, size) for name, size, _modified in SeriesStore(folder).fingerprint()]
+        [('a.npy', 1328), ('b.npy', 1328)]
+        """
+        return [(str(shard.resolve()), shard.stat().st_size, shard.stat().st_mtime_ns) for shard in self.shards]

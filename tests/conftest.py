@@ -1,6 +1,54 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sktime.datasets import load_basic_motions
+
+from sklearn_msae.datasets import DATA_ENV_VAR
+
+# The library reads UEA data only from ``data_home`` or ``SKLEARN_MSAE_DATA`` (and sktime's
+# bundled sets); the tests point the variable at the ``shared/`` folder beside the checkout.
+CHECKOUT_UEA = Path(__file__).resolve().parents[2] / "shared" / "data" / "uea"
+
+
+def pytest_configure(config):
+    """Set ``SKLEARN_MSAE_DATA`` to ``<repo>/../shared/data/uea`` for the session if unset and present.
+
+    ``.ci/run`` exports it; a developer's plain ``pytest`` in a checkout with ``shared/``
+    beside it finds the data the same way (subprocesses of the tests inherit it).
+    """
+    if not os.environ.get(DATA_ENV_VAR) and CHECKOUT_UEA.is_dir():
+        os.environ[DATA_ENV_VAR] = str(CHECKOUT_UEA)
+
+
+def _data_absent(reason: str):
+    """Skip a test whose UEA data is absent; under ``CI=true`` fail it instead, loudly."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the tests that need the UEA data must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def uea_home() -> Path:
+    """The UEA folder of ``SKLEARN_MSAE_DATA``: skips the test when absent (fails under ``CI=true``)."""
+    home = os.environ.get(DATA_ENV_VAR)
+    if not home or not Path(home).expanduser().is_dir():
+        where = f"{DATA_ENV_VAR}={home} is not a folder" if home else f"{DATA_ENV_VAR} is unset, no {CHECKOUT_UEA}"
+        _data_absent(f"UEA data folder not found: {where} (set {DATA_ENV_VAR} to a folder of <Name>/<Name>_TRAIN.ts)")
+    return Path(home).expanduser()
+
+
+@pytest.fixture
+def need_uea(uea_home):
+    """``need(name)``: the UEA folder if it holds data set ``name``, else skips (fails under ``CI=true``)."""
+
+    def need(name: str) -> Path:
+        if not (uea_home / name / f"{name}_TRAIN.ts").is_file():
+            _data_absent(f"{name} not in the UEA data folder {uea_home}")
+        return uea_home
+
+    return need
 
 
 @pytest.fixture(scope="session")
@@ -13,14 +61,14 @@ def basic_motions():
 
 @pytest.fixture
 def shared_uea():
-    """`load_uea` for data sets of ``../shared/data`` (or ``SKLEARN_MSAE_DATA``): skips the test when absent."""
+    """`load_uea` for data sets of ``SKLEARN_MSAE_DATA``: skips the test when absent (fails under ``CI=true``)."""
     from sklearn_msae.datasets import load_uea
 
     def load(name, **kwargs):
         try:
             return load_uea(name, **kwargs)
         except FileNotFoundError as exc:
-            pytest.skip(f"UEA data set {name} is not available here: {exc}")
+            _data_absent(f"UEA data set {name} is not available here: {exc}")
 
     return load
 

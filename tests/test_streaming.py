@@ -162,6 +162,13 @@ def test_streaming_errors_name_the_problem(basic_motions, tmp_path, monkeypatch)
         SeriesStore(tmp_path, pattern="*.parquet")
 
 
+def test_series_store_is_streaming_code_exported_by_datasets():
+    import sklearn_msae.datasets
+
+    assert SeriesStore is _streaming.SeriesStore is sklearn_msae.datasets.SeriesStore
+    assert issubclass(SeriesStore, _streaming.ChunkSource) and "SeriesStore" in sklearn_msae.datasets.__all__
+
+
 _PEAK_RSS_SCRIPT = textwrap.dedent(
     """
     import json, sys

@@ -5,11 +5,10 @@
 "Neural Controlled Differential Equations for Irregular Time Series" (also used by
 RoMAE): per series, ``int(missing_rate * T)`` whole time steps are dropped.
 `list_uea` lists the datasets that can be found. Nothing is ever downloaded.
-`make_masking_task` hides values of a panel to score imputation (HiMAE's generative
-tasks). `SeriesStore` reads a folder of ``.npy`` shards as one panel, streamed by
-``fit`` for data that does not fit in memory.
 
-Where the files are looked for is decided by `_data_homes` (see there).
+Where the files are looked for is decided by `_data_homes` (see there): an explicit
+``data_home``, else the folder named by ``SKLEARN_MSAE_DATA``, then sktime's bundled
+datasets.
 """
 
 from __future__ import annotations
@@ -21,11 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_random_state
 
-from ._streaming import ChunkSource, read_rows
-
-__all__ = ["SeriesStore", "list_uea", "load_uea", "make_masking_task"]
+__all__ = ["DATA_ENV_VAR", "list_uea", "load_uea"]
 
 #: Environment variable naming a folder of ``<Name>/<Name>_{TRAIN,TEST}.ts`` files.
 DATA_ENV_VAR = "SKLEARN_MSAE_DATA"
@@ -40,10 +36,11 @@ def _data_homes(data_home=None) -> list[Path]:
     An explicit ``data_home`` is the only folder searched. Otherwise the search path is
 
     1. the folder named by the environment variable ``SKLEARN_MSAE_DATA`` (if set);
-    2. ``<checkout>/../shared/data/uea``, the ``data/uea`` folder of a ``shared/``
-       directory next to the source checkout (if it exists);
-    3. the datasets bundled with sktime (``sktime/datasets/data``: BasicMotions,
+    2. the datasets bundled with sktime (``sktime/datasets/data``: BasicMotions,
        JapaneseVowels and a few univariate UCR sets).
+
+    The library knows no other place (no path of a source checkout): tests and CI point
+    ``SKLEARN_MSAE_DATA`` at their data.
 
     The first folder that holds the requested files wins.
 
@@ -62,9 +59,6 @@ def _data_homes(data_home=None) -> list[Path]:
     homes = []
     if os.environ.get(DATA_ENV_VAR):
         homes.append(Path(os.environ[DATA_ENV_VAR]).expanduser())
-    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "uea"
-    if shared.is_dir():
-        homes.append(shared)
     import sktime.datasets
 
     homes.append(Path(sktime.datasets.__file__).resolve().parent / "data")
@@ -89,8 +83,7 @@ def list_uea(data_home=None) -> list[str]:
     ----------
     data_home : str or os.PathLike, default=None
         Folder holding ``<Name>/<Name>_{TRAIN,TEST}.ts``. ``None`` searches, in order,
-        ``$SKLEARN_MSAE_DATA``, ``<checkout>/../shared/data/uea`` and sktime's
-        bundled datasets, and returns the union.
+        ``$SKLEARN_MSAE_DATA`` and sktime's bundled datasets, and returns the union.
 
     Returns
     -------
@@ -230,9 +223,8 @@ def load_uea(
     data_home : str or os.PathLike, default=None
         Folder holding ``<name>/<name>_{TRAIN,TEST}.ts``; it is then the only place
         searched. ``None`` searches, in order, the folder in the environment variable
-        ``SKLEARN_MSAE_DATA``, ``<checkout>/../shared/data/uea`` (a ``shared/``
-        directory next to the source checkout) and the datasets bundled with sktime
-        (BasicMotions, JapaneseVowels, ...); the first folder with the files wins.
+        ``SKLEARN_MSAE_DATA`` and the datasets bundled with sktime (BasicMotions,
+        JapaneseVowels, ...); the first folder with the files wins.
     missing_rate : float in [0, 1), default=0.0
         Fraction of time steps dropped per series: exactly ``int(missing_rate * T)``
         whole time steps (all channels at once) of every series of length ``T``,
@@ -359,280 +351,3 @@ def load_uea(
         frames.append(frame)
         offset += len(labels)
     return pd.concat(frames), y
-
-
-_MASKING_KINDS = ("random", "interpolation", "extrapolation")
-
-
-def make_masking_task(X, kind="random", rate=0.3, random_state=None):
-    """Hide values of ``X`` to score imputation: HiMAE's three generative tasks.
-
-    Follows the generative evaluation of Lee et al. (2026), "HiMAE": a fraction ``rate``
-    of each series is hidden (set to NaN), a model fills it in from the values left,
-    and its error is measured on the hidden values only. Three kinds of holes:
-
-    - ``"random"`` (random imputation): ``int(rate * n_i)`` of the ``n_i`` observed
-      values of series ``i`` (channels x time steps), uniformly without replacement,
-      independently per series;
-    - ``"interpolation"`` (temporal interpolation): one contiguous block of
-      ``int(rate * T_i)`` time steps, in every channel, strictly inside the series
-      (at least one time step before and after it), at a start drawn uniformly;
-    - ``"extrapolation"`` (temporal extrapolation, forecasting): the last
-      ``int(rate * T_i)`` time steps, in every channel.
-
-    ``T_i`` is the length of series ``i``: up to its last time step with an observed
-    value, so NaN padding at the end (unequal lengths, as from `load_uea`) is not part
-    of it. Values already NaN in ``X`` stay NaN and are never scored.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_series, n_channels, n_timepoints)
-        The complete (or partly observed, NaN = unobserved) series.
-    kind : {"random", "interpolation", "extrapolation"}, default="random"
-        Which values to hide, see above.
-    rate : float in (0, 1), default=0.3
-        Fraction of each series to hide: of its observed values (``"random"``) or of
-        its time steps (``"interpolation"``, ``"extrapolation"``).
-    random_state : int, RandomState instance or None, default=None
-        Draws the hidden values (``"random"``) or the block starts
-        (``"interpolation"``); ``"extrapolation"`` draws nothing. An int gives the same
-        holes at every call.
-
-    Returns
-    -------
-    X_masked : ndarray of shape (n_series, n_channels, n_timepoints)
-        ``X`` with the hidden values set to NaN: the input of the imputer.
-    X_true : ndarray of shape (n_series, n_channels, n_timepoints)
-        The true values where hidden, NaN everywhere else: ``~np.isnan(X_true)`` is
-        the mask of the values to score. Both arrays have ``X``'s float dtype
-        (float64 for integer input).
-
-    Raises
-    ------
-    ValueError
-        If ``kind`` or ``rate`` is invalid, ``X`` is not a non-empty 3-D numeric array,
-        a series has no observed value, or (``"interpolation"``) a series is too short
-        for an interior block of that rate.
-
-    See Also
-    --------
-    sklearn_msae.MAEImputer : fills the hidden values with a masked autoencoder.
-    sklearn_msae.inspection.plot_reconstruction : plots a task and its reconstruction.
-
-    References
-    ----------
-    S. A. Lee et al., "HiMAE: Hierarchical Masked Autoencoders Discover
-    Resolution-Specific Structure in Wearable Time Series", ICLR 2026.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_msae.datasets import make_masking_task
-    >>> X = np.arange(20.0).reshape(2, 1, 10)
-    >>> X_masked, X_true = make_masking_task(X, kind="extrapolation", rate=0.3)
-    >>> X_masked[0, 0]
-    array([ 0.,  1.,  2.,  3.,  4.,  5.,  6., nan, nan, nan])
-    >>> X_true[0, 0]
-    array([nan, nan, nan, nan, nan, nan, nan,  7.,  8.,  9.])
-
-    Score an imputation on the hidden values only:
-
-    >>> X_masked, X_true = make_masking_task(X, kind="random", rate=0.5, random_state=0)
-    >>> hidden = ~np.isnan(X_true)
-    >>> int(hidden.sum()), int(np.isnan(X_masked).sum())
-    (10, 10)
-    >>> X_masked[1, 0]
-    array([10., nan, nan, 13., nan, nan, nan, 17., 18., 19.])
-    >>> X_filled = np.where(np.isnan(X_masked), np.nanmean(X_masked, axis=2, keepdims=True), X_masked)
-    >>> float(np.mean((X_filled[hidden] - X_true[hidden]) ** 2))  # per-series mean imputation
-    7.88
-    """
-    if not isinstance(kind, str) or kind not in _MASKING_KINDS:
-        raise ValueError(f"kind must be one of {list(_MASKING_KINDS)}; got {kind!r}")
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate < 1:
-        raise ValueError(f"rate must be a float in (0, 1), the fraction of each series to hide; got {rate!r}")
-    X = _masking_input(X)
-    rng = check_random_state(random_state)
-    observed = ~np.isnan(X)
-    n_series, _, n_timepoints = X.shape
-
-    if kind == "random":
-        available = observed.reshape(n_series, -1)
-        n_hide = (rate * available.sum(axis=1)).astype(np.int64)
-        keys = rng.random_sample(available.shape)
-        keys[~available] = 2.0  # unobserved values are never drawn
-        ranks = np.argsort(np.argsort(keys, axis=1, kind="stable"), axis=1, kind="stable")
-        hidden = (ranks < n_hide[:, None]).reshape(X.shape)
-    else:
-        lengths = n_timepoints - np.argmax(observed.any(axis=1)[:, ::-1], axis=1)  # up to the last observed step
-        widths = (rate * lengths).astype(np.int64)
-        if kind == "interpolation":
-            too_short = widths > lengths - 2
-            if too_short.any():
-                i = int(np.flatnonzero(too_short)[0])
-                raise ValueError(
-                    f"series {i} of X (length {lengths[i]}) is too short for an interior block of rate={rate}: "
-                    f"{widths[i]} hidden steps need one step before and one after; lower rate"
-                )
-            starts = rng.randint(1, lengths - widths)  # high exclusive: the block ends before the last step
-        else:
-            starts = lengths - widths
-        steps = np.arange(n_timepoints)[None, :]
-        in_block = (steps >= starts[:, None]) & (steps < (starts + widths)[:, None])  # (n, T)
-        hidden = np.broadcast_to(in_block[:, None, :], X.shape)
-
-    X_masked = np.where(hidden, np.nan, X)
-    X_true = np.where(hidden & observed, X, np.nan)
-    return X_masked, X_true
-
-
-def _masking_input(X) -> np.ndarray:
-    """``X`` of `make_masking_task` as a float array, validated."""
-    X = np.asarray(X)
-    if X.ndim != 3:
-        raise ValueError(
-            f"X must be a 3-D array (n_series, n_channels, n_timepoints); got shape {X.shape}. "
-            "Univariate series of shape (n_series, n_timepoints) become 3-D with X[:, None, :]."
-        )
-    if X.dtype.kind not in "iuf":
-        raise ValueError(f"X must hold real numbers (NaN = unobserved); got dtype {X.dtype}")
-    if X.size == 0:
-        raise ValueError(f"X is empty (shape {X.shape}); it needs at least one series, channel and time step")
-    X = X if X.dtype.kind == "f" else X.astype(np.float64)
-    no_value = np.isnan(X).all(axis=(1, 2))
-    if no_value.any():
-        raise ValueError(
-            f"{int(no_value.sum())} series of X have no observed value (all NaN), e.g. series "
-            f"{np.flatnonzero(no_value)[:5].tolist()}; nothing can be hidden in them"
-        )
-    return X
-
-
-class SeriesStore(ChunkSource):
-    r"""A folder of ``.npy`` shards read as one panel of series, for data that does not fit in memory.
-
-    Each shard holds some of the series, as ``(n_i, n_channels, n_timepoints)`` or
-    ``(n_i, n_timepoints)``; all shards share the trailing shape and are concatenated
-    in file-name order. Only the shard headers are read here; series are read as
-    copies of row ranges (``store[start:stop]``), through memory maps whose pages are
-    given back after each read. The embedders' ``fit`` streams a store (see their
-    ``streaming`` parameter), and ``transform`` and ``score`` read it in batches.
-
-    Parameters
-    ----------
-    path : str or Path
-        Folder of the shards.
-    pattern : str, default="\*.npy"
-        Glob pattern of the shard files in ``path``.
-
-    Attributes
-    ----------
-    shards : list of Path
-        The shard files, in reading order.
-    shape : tuple of int
-        ``(n_series, ...)``: the total number of series, then the shape of one series.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import numpy as np
-    >>> from sklearn_msae.datasets import SeriesStore
-    >>> folder = tempfile.mkdtemp()
-    >>> for i in range(3):
-    ...     np.save(f"{folder}/part-{i}.npy", np.full((4, 2, 50), i, dtype=np.float32))
-    >>> store = SeriesStore(folder)
-    >>> store.shape, len(store.shards)
-    ((12, 2, 50), 3)
-    >>> store[3:6][:, 0, 0]
-    array([0., 1., 1.], dtype=float32)
-    """
-
-    def __init__(self, path, pattern="*.npy"):
-        self.path = path
-        self.pattern = pattern
-        self.shards = sorted(Path(path).glob(pattern))
-        if not self.shards:
-            raise FileNotFoundError(f"SeriesStore: no file matches {pattern!r} in {path}")
-        series_shapes, lengths = set(), []
-        for shard in self.shards:
-            array = np.load(shard, mmap_mode="r")  # reads the header only
-            series_shapes.add(array.shape[1:])
-            lengths.append(array.shape[0])
-        if len(series_shapes) > 1:
-            raise ValueError(
-                f"SeriesStore: the shards of {path} hold series of different shapes {sorted(series_shapes)}; "
-                "every shard must be (n_i, n_channels, n_timepoints) or (n_i, n_timepoints) with the same trailing shape"
-            )
-        self._series_shape = series_shapes.pop()
-        self._starts = np.concatenate([[0], np.cumsum(lengths)])  # row of each shard's first series
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """``(n_series, ...)``: the number of series, then the shape of one series.
-
-        Returns
-        -------
-        tuple of int
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> import numpy as np
-        >>> folder = tempfile.mkdtemp()
-        >>> np.save(f"{folder}/a.npy", np.zeros((5, 30)))
-        >>> SeriesStore(folder).shape
-        (5, 30)
-        """
-        return (int(self._starts[-1]), *self._series_shape)
-
-    def __getitem__(self, rows: slice) -> np.ndarray:
-        """A copy of the series ``rows`` (a slice with step 1), read from the shards they span.
-
-        Parameters
-        ----------
-        rows : slice
-
-        Returns
-        -------
-        ndarray of shape (n_rows, ...)
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> import numpy as np
-        >>> folder = tempfile.mkdtemp()
-        >>> np.save(f"{folder}/a.npy", np.arange(6.0).reshape(3, 2))
-        >>> np.save(f"{folder}/b.npy", np.arange(6.0, 12.0).reshape(3, 2))
-        >>> SeriesStore(folder)[2:4]
-        array([[4., 5.],
-               [6., 7.]])
-        """
-        start, stop, step = rows.indices(len(self))
-        if step != 1:
-            raise ValueError(f"SeriesStore reads contiguous rows; got a slice with step {step}")
-        parts = []
-        for shard, first, end in zip(self.shards, self._starts[:-1], self._starts[1:]):
-            if first < stop and start < end:
-                parts.append(read_rows(np.load(shard, mmap_mode="r"), slice(max(start - first, 0), min(stop, end) - first)))
-        if not parts:
-            return np.empty((0, *self._series_shape), dtype=np.load(self.shards[0], mmap_mode="r").dtype)
-        return np.concatenate(parts)
-
-    def fingerprint(self):
-        """The shards' names, sizes and modification times: what identifies the data without reading it.
-
-        Returns
-        -------
-        list of tuple
-
-        Examples
-        --------
-        >>> import tempfile
-        >>> import numpy as np
-        >>> folder = tempfile.mkdtemp()
-        >>> np.save(f"{folder}/a.npy", np.zeros((5, 30)))
-        >>> name, size, _modified = SeriesStore(folder).fingerprint()[0]
-        >>> name.endswith("a.npy"), size
-        (True, 1328)
-        """
-        return [(str(shard.resolve()), shard.stat().st_size, shard.stat().st_mtime_ns) for shard in self.shards]
