@@ -175,13 +175,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> len(embedder.net_.history)  # one entry per epoch
         2
         """
-        self._clear_fitted_state()
-        try:
-            self._fit(X)
-        except BaseException:
-            # all or nothing: an error or a KeyboardInterrupt leaves no half-fitted state
-            self._clear_fitted_state()
-            raise
+        fit_all_or_nothing(self, self._fit, X)
         return self
 
     def _fit(self, X) -> None:
@@ -618,10 +612,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "max_steps": self.max_steps,
         }
 
-    def _clear_fitted_state(self) -> None:
-        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
-            delattr(self, name)
-
     def _validate_input(self, X, *, reset: bool) -> Panel:
         if _is_tabular(X):
             # 2-D input follows scikit-learn's tabular contract (one column per time
@@ -684,6 +674,25 @@ def _from_json(value):
     if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
         return np.asarray(value["ndarray"], dtype=value["dtype"])
     return value
+
+
+def fit_all_or_nothing(estimator: BaseEstimator, fit, *args) -> None:
+    """Run ``fit(*args)``, which sets ``estimator``'s fitted attributes, all or nothing.
+
+    The attributes of an earlier fit go first; an error or a KeyboardInterrupt during
+    ``fit`` removes what it had set, so the estimator is never left half-fitted.
+    """
+    _clear_fitted_state(estimator)
+    try:
+        fit(*args)
+    except BaseException:
+        _clear_fitted_state(estimator)
+        raise
+
+
+def _clear_fitted_state(estimator: BaseEstimator) -> None:
+    for name in [name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")]:
+        delattr(estimator, name)
 
 
 def _is_tabular(X) -> bool:

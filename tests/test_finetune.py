@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, MAERegressor, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea
-from sklearn_msae.finetune import FineTuneNetwork
+from sklearn_msae.nn.finetune import FineTuneNetwork
 
 TINY_AIM = {"size": "tiny", "random_state": 0}
 SMALL_ROMAE = {"embed_dim": 32, "num_heads": 2, "decoder_embed_dim": 32, "decoder_num_heads": 2, "decoder_depth": 1}
