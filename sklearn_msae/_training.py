@@ -382,48 +382,35 @@ def make_pretrainer(
     )
 
 
-def make_finetuner(
-    make_net,
-    module_kwargs: dict,
-    *,
-    n_train: int,
-    max_epochs: int,
-    batch_size: int,
-    lr: float,
-    weight_decay: float,
-    warmup_fraction: float,
-    gradient_clip: float | None,
-    patience: int | None,
-    validation_fraction: float,
-    stratified: bool,
-    device: str,
-    verbose: int,
-    seed: int,
-):
+def make_finetuner(make_net, module_kwargs: dict, *, n_train: int, stratified: bool, seed: int, **training):
     """Build the skorch net that fine-tunes a `FineTuneNetwork` of ``module_kwargs``.
 
     ``make_net`` builds the net from its keyword arguments (a `ClassifierNet` or
-    `RegressorNet` with its criterion). The training is that of `make_pretrainer`
-    (AdamW, warm-up + cosine LR over ``max_epochs`` of ``n_train`` series, clipping);
-    ``patience`` (None: train ``max_epochs``) holds out ``validation_fraction`` of the
-    series, ``stratified`` or not, for early stopping on their loss.
+    `RegressorNet` with its criterion). ``training`` holds the arguments of
+    `make_pretrainer` from ``max_epochs`` to ``verbose`` (no ``max_steps``), and means
+    the same: AdamW, warm-up + cosine LR over ``max_epochs`` of ``n_train`` series,
+    clipping; ``patience`` (None: train ``max_epochs``) holds out
+    ``validation_fraction`` of the series, ``stratified`` or not, for early stopping
+    on their loss.
     """
+    max_epochs, batch_size, patience = training["max_epochs"], training["batch_size"], training["patience"]
     callbacks = training_callbacks(
-        total_steps=max_epochs * math.ceil(n_train / batch_size), warmup_fraction=warmup_fraction,
-        gradient_clip=gradient_clip, patience=patience, monitor="valid_loss", verbose=verbose,
+        total_steps=max_epochs * math.ceil(n_train / batch_size), warmup_fraction=training["warmup_fraction"],
+        gradient_clip=training["gradient_clip"], patience=patience, monitor="valid_loss", verbose=training["verbose"],
     )  # fmt: skip
-    device = resolve_device(device)
+    device = resolve_device(training["device"])
+    split = ValidSplit(training["validation_fraction"], stratified=stratified, random_state=seed) if patience else None
     return make_net(
         module=FineTuneNetwork,
         max_epochs=max_epochs,
         batch_size=batch_size,
-        lr=lr,
-        train_split=ValidSplit(validation_fraction, stratified=stratified, random_state=seed) if patience else None,
+        lr=training["lr"],
+        train_split=split,
         iterator_train__shuffle=True,
         callbacks=callbacks,
         device=device,
-        verbose=verbose,
-        **adamw(weight_decay, device),
+        verbose=training["verbose"],
+        **adamw(training["weight_decay"], device),
         **{f"module__{key}": value for key, value in module_kwargs.items()},
     )
 

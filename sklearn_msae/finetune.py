@@ -24,9 +24,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from torch import nn
-from tqdm.auto import tqdm
 
-from ._base import BaseMAEEmbedder, fit_all_or_nothing
+from ._base import (
+    BaseMAEEmbedder, embed_kwargs, embeddings, encode, encoded_batches, fit_all_or_nothing, fitted_copy, predict_rows,
+)  # fmt: skip
+from ._docs import doc
 from ._panel import n_series
 from ._training import ClassifierNet, RegressorNet, inference_module, make_finetuner
 
@@ -34,20 +36,6 @@ __all__ = ["MAEClassifier", "MAERegressor"]
 
 
 # ---- the estimators ---------------------------------------------------------------------
-
-
-def _embed(
-    network: nn.Module, batch: dict[str, np.ndarray], embed_kwargs: dict, size: int, verbose: int = 0
-) -> np.ndarray:
-    """Embeddings (n, d), float64, of a tokenised batch, ``size`` series at a time (a progress bar if verbose)."""
-    device = next(network.parameters()).device
-    parts = []
-    starts = range(0, len(next(iter(batch.values()))), size)
-    with torch.no_grad():
-        for start in tqdm(starts, desc="pretrained embeddings", unit="batch", disable=not verbose):
-            chunk = {key: torch.as_tensor(value[start : start + size], device=device) for key, value in batch.items()}
-            parts.append(network.embed(**chunk, **embed_kwargs))
-    return torch.cat(parts).double().cpu().numpy()
 
 
 def _shallow_copy(obj):
@@ -144,17 +132,16 @@ class _BaseFineTuner(BaseEstimator):
         pretrain_seed, seed = (int(rng.randint(np.iinfo(np.int32).max)) for _ in range(2))
 
         source = self._pretrained_embedder(X, pretrain_seed)
-        self.embedder_ = embedder = self._copy_embedder(source)
-        embedder._check_transform_params()
-        panel = embedder._validate_input(X, reset=False)
+        # prediction runs through embedder_'s batches: their progress follows this estimator's verbose
+        self.embedder_ = embedder = fitted_copy(source, device=self.device, verbose=self.verbose)
+        network_kwargs = embed_kwargs(embedder)
+        panel, batch = encode(embedder, X)
         if panel.n_series != len(targets):
             raise ValueError(f"X has {panel.n_series} series but y has {len(targets)} targets")
-        batch = embedder._tokenize(embedder._scale(panel))
-        features = _embed(
-            inference_module(embedder.net_), batch, embedder._embed_kwargs(), embedder.inference_batch_size, self.verbose
-        )
+        # float64 features of the whole encoded batch, the one that fine-tuning trains on
+        features = embeddings(embedder, X, batches=encoded_batches(embedder, panel, batch, verbose=self.verbose))
+        features = features.astype(np.float64)
 
-        network_kwargs = embedder.net_.get_params_for("module")
         n_valid = math.ceil(self.validation_fraction * len(targets)) if self.early_stopping else 0
         if self.early_stopping and len(targets) - n_valid < 1:
             raise ValueError(
@@ -162,7 +149,7 @@ class _BaseFineTuner(BaseEstimator):
                 f"{len(targets)} series and leaves none to train on; give more series or set early_stopping=False"
             )
         net = self._build_net(
-            type(embedder.net_.module_), network_kwargs, embedder._embed_kwargs(), features.shape[1], seed,
+            type(embedder.net_.module_), embedder.net_.get_params_for("module"), network_kwargs, features.shape[1], seed,
             n_train=len(targets) - n_valid, stratified=self._stratify(targets, n_valid),
         )
         net.initialize()
@@ -210,7 +197,7 @@ class _BaseFineTuner(BaseEstimator):
             )
         try:
             check_is_fitted(inner)
-            return inner  # never modified: `_copy_embedder` copies what it needs
+            return inner  # never modified: `fitted_copy` copies what it needs
         except NotFittedError:
             if frozen:
                 raise ValueError(
@@ -223,20 +210,6 @@ class _BaseFineTuner(BaseEstimator):
         # this pretraining is part of this fit: its progress shows when either estimator is verbose
         pretrainer.set_params(verbose=max(pretrainer.verbose, self.verbose))
         return pretrainer.fit(X)
-
-    def _copy_embedder(self, source: BaseMAEEmbedder) -> BaseMAEEmbedder:
-        """A fitted copy of ``source`` on this estimator's device; ``source`` is left as it is."""
-        # prediction runs through embedder_'s batches: their progress follows this estimator's verbose
-        embedder = clone(source).set_params(device=self.device, verbose=self.verbose)
-        for name, value in vars(source).items():
-            if name.endswith("_") and not name.startswith("_") and name != "net_":
-                setattr(embedder, name, value.copy() if isinstance(value, np.ndarray) else value)
-        network = source.net_.module_
-        state = {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}
-        embedder.net_ = embedder._build_net(
-            source.net_.get_params_for("module"), state, source.net_.history.to_list(), embedder._train_kwargs()
-        )
-        return embedder
 
     def _build_net(self, network, network_kwargs, embed_kwargs, n_features, seed, *, n_train, stratified):
         module_kwargs = {
@@ -257,16 +230,10 @@ class _BaseFineTuner(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """The head's output (n_series, n_outputs), float64, for ``X``."""
         check_is_fitted(self)
-        module = inference_module(self.net_)
-        output, done = None, 0
-        with torch.no_grad():
-            for panel, batch in self.embedder_._batches(X):
-                part = module(**batch).double().cpu().numpy()  # (batch, n_outputs)
-                if output is None:
-                    output = np.empty((n_series(X), part.shape[1]))
-                output[done : done + panel.n_series] = part
-                done += panel.n_series
-        return output
+        return predict_rows(
+            self.embedder_, X, lambda module, batch, panel, rows: module(**batch).double().cpu().numpy(),
+            module=inference_module(self.net_),
+        )  # fmt: skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -313,7 +280,7 @@ _PARAMETERS_DOC = """
     freeze : bool, default=False
         Train the head only (a linear probe trained by gradient descent): the encoder's
         weights and BatchNorm statistics stay as pretrained.
-    head_init : {{"probe", "zeros"}}, default="probe"
+    head_init : {"probe", "zeros"}, default="probe"
         Start of the head. ``"probe"``: the linear probe of the pretrained embedding
         ({probe} on the standardised training embeddings), so that fine-tuning starts
         from the probe's solution rather than from a random head whose gradients would
@@ -382,9 +349,15 @@ _ATTRIBUTES_DOC = """
         Column names seen in ``fit``; set only for a 2-D DataFrame with string columns."""
 
 
+@doc(
+    finetune_parameters=_PARAMETERS_DOC,
+    finetune_attributes=_ATTRIBUTES_DOC,
+    stratified=", stratified by class when every class has enough series",
+    probe="``LogisticRegression()``",
+    net="NeuralNetClassifier",
+)
 class MAEClassifier(ClassifierMixin, _BaseFineTuner):
-    __doc__ = (
-        """Fine-tune a masked-autoencoder embedder and a linear head for classification.
+    """Fine-tune a masked-autoencoder embedder and a linear head for classification.
 
     The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
     head on its embedding are trained end to end with label-smoothed cross-entropy,
@@ -396,21 +369,16 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
     embedding (``head_init``).
 
     Parameters
-    ----------"""
-        + _PARAMETERS_DOC.format(
-            stratified=", stratified by class when every class has enough series",
-            probe="``LogisticRegression()``",
-        )
-        + """
+    ----------
+    {finetune_parameters}
     label_smoothing : float in [0, 1), default=0.0
         Label smoothing of the cross-entropy loss.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels."""
-        + _ATTRIBUTES_DOC.format(net="NeuralNetClassifier")
-        + """
+        The class labels.
+    {finetune_attributes}
 
     See Also
     --------
@@ -436,7 +404,6 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
     >>> clf.embedder_.transform(X[:3]).shape  # fine-tuned embeddings
     (3, 32)
     """
-    )
 
     _parameter_constraints: dict = {
         **_BaseFineTuner._parameter_constraints,
@@ -573,9 +540,15 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         )
 
 
+@doc(
+    finetune_parameters=_PARAMETERS_DOC,
+    finetune_attributes=_ATTRIBUTES_DOC,
+    stratified="",
+    probe="``Ridge()`` of the standardised targets",
+    net="NeuralNetRegressor",
+)
 class MAERegressor(RegressorMixin, _BaseFineTuner):
-    __doc__ = (
-        """Fine-tune a masked-autoencoder embedder and a linear head for regression.
+    """Fine-tune a masked-autoencoder embedder and a linear head for regression.
 
     The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
     head on its embedding are trained end to end on the mean squared error of the
@@ -587,17 +560,15 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
     (``head_init``).
 
     Parameters
-    ----------"""
-        + _PARAMETERS_DOC.format(stratified="", probe="``Ridge()`` of the standardised targets")
-        + """
+    ----------
+    {finetune_parameters}
 
     Attributes
     ----------
     target_center_, target_scale_ : ndarray of shape (n_targets,)
         Mean and standard deviation of the training targets; the network predicts the
-        standardised targets."""
-        + _ATTRIBUTES_DOC.format(net="NeuralNetRegressor")
-        + """
+        standardised targets.
+    {finetune_attributes}
 
     See Also
     --------
@@ -615,7 +586,6 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
     >>> reg.predict(X[:3]).shape
     (3,)
     """
-    )
 
     def __init__(
         self,
