@@ -6,7 +6,6 @@ import copy
 import json
 import math
 import os
-import textwrap
 import warnings
 from numbers import Integral, Real
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -39,43 +38,6 @@ _NOT_LEARNED = (
 )  # fmt: skip
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
-# The "Parameters" entries of the scale-out parameters, which every embedder shares: written
-# once here and put in each embedder's docstring where it has the line {scale_out_parameters}.
-_SCALE_OUT_PARAMETERS = """\
-streaming : bool or "auto", default="auto"
-    Pretrain from ``X`` read chunk by chunk, for data that does not fit in memory:
-    the channel scaling is learned in one pass, then batches are tokenised on the
-    fly and drawn through a shuffle buffer (seeded by ``random_state``). ``"auto"``
-    streams a `~sklearn_msae.datasets.SeriesStore` and a memory-mapped array of more
-    than 256 MiB; True streams any numpy array too; False never streams. A streamed
-    fit learns from the layout of ``X``'s first chunk (e.g. ``n_features_in_``), and
-    ``memory`` keys it on the array's file, size and modification time (the files
-    of a SeriesStore), never on its values. See :doc:`/scaling`.
-max_steps : int or None, default=None
-    Stop pretraining after this many optimiser steps (streamed fits only); the
-    learning-rate schedule ends there. None trains ``max_epochs``.
-checkpoint_dir : str, path or None, default=None
-    Folder where a streamed fit saves its training state every
-    ``checkpoint_every`` steps (in a sub-folder per data and fit parameters); a
-    fit with the same data and parameters resumes from the latest checkpoint.
-checkpoint_every : int, default=1000
-    Optimiser steps between checkpoints.
-accelerate : bool or dict, default=False
-    Pretrain through Hugging Face Accelerate (skorch's ``AccelerateMixin``): True
-    uses the configuration of ``accelerate launch``, a dict holds keyword arguments
-    of ``accelerate.Accelerator`` (e.g. ``{"mixed_precision": "bf16"}``). The
-    accelerator then picks the device. See :doc:`/scaling` for a multi-GPU launch.
-pretrained : str, path, fitted embedder or None, default=None
-    A network pretrained earlier (the folder of `save_pretrained`, or a fitted
-    embedder of this class, wrapped in ``sklearn.frozen.FrozenEstimator`` so that
-    ``clone`` keeps it fitted): ``fit`` then loads it instead of pretraining. Its
-    network parameters must equal this embedder's; start from
-    ``from_pretrained(path).set_params(pretrained=path)``.
-pretrained_scaling : {"keep", "refit"}, default="keep"
-    With ``pretrained``: keep its channel scaling (``fit`` learns nothing), or learn
-    the scaling on ``X`` (with this embedder's ``scaling``).
-"""
-
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
 
@@ -93,11 +55,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """
 
     _module: type[torch.nn.Module]
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls.__doc__ and "{scale_out_parameters}" in cls.__doc__:
-            cls.__doc__ = _with_scale_out_parameters(cls.__doc__)
 
     _parameter_constraints: dict = {
         "scaling": [StrOptions({"standard", "minmax"}), None],
@@ -144,6 +101,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """The network's reconstruction (n, C, T_tok), scaled units, T_tok >= the panel's length."""
         raise NotImplementedError
 
+    #: The `TransformGraph` subclass of `onnx_graph`: ``_tokenize`` in torch, for export.
+    _onnx_graph: type[TransformGraph]
+
     # ---- estimator API ------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -175,13 +135,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> len(embedder.net_.history)  # one entry per epoch
         2
         """
-        self._clear_fitted_state()
-        try:
-            self._fit(X)
-        except BaseException:
-            # all or nothing: an error or a KeyboardInterrupt leaves no half-fitted state
-            self._clear_fitted_state()
-            raise
+        fit_all_or_nothing(self, self._fit, X)
         return self
 
     def _fit(self, X) -> None:
@@ -212,7 +166,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         not_hashed = ["device", "verbose", "checkpoint_dir", "checkpoint_every"]
         if source is None:
-            batch, data_key = self._tokenize(self._scale(panel)), None
+            batch, data_key = self._encode(panel), None
         else:
             batch = StreamedBatches(
                 source, self._training_batch, batch_size=self.batch_size, rows_per_chunk=self._rows_per_chunk(source),
@@ -295,7 +249,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _training_batch(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
         """The tokenised batch (CPU tensors) of series ``rows`` of a stream."""
-        return to_tensors(self._tokenize(self._scale(self._validate_input(rows, reset=False))))
+        return to_tensors(encode(self, rows)[1])
 
     def _build_net(self, module_kwargs: dict, state: dict, history: list, train_kwargs: dict):
         """A skorch net holding the network ``module_kwargs`` with weights ``state``, in eval mode.
@@ -335,20 +289,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ['himaeembedder0', 'himaeembedder1']
         """
         check_is_fitted(self)
-        self._check_transform_params()
-        module = inference_module(self.net_)
-        embedding, done = None, 0
-        with torch.no_grad():
-            for panel, batch in self._batches(X):
-                part = module.embed(**batch, **self._embed_kwargs()).float().cpu().numpy()  # (batch, d)
-                if embedding is None:
-                    # one output array filled in place: a small per-batch result kept alive
-                    # above each batch's large temporaries would pin the heap and make
-                    # memory grow with the number of batches
-                    embedding = np.empty((n_series(X), part.shape[1]), dtype=np.float32)
-                embedding[done : done + panel.n_series] = part
-                done += panel.n_series
-        return embedding
+        return embeddings(self, X)
 
     def reconstruct(self, X):
         """Fill every unobserved (NaN) value of ``X`` with the network's reconstruction.
@@ -380,15 +321,12 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> bool(np.isnan(X_filled).any()), bool(np.array_equal(X_filled[:, :, :40], X[:, :, :40]))
         (False, True)
         """
-        check_is_fitted(self)
-        inference_module(self.net_)
-        reconstructions = []
-        with torch.no_grad():
-            for panel, batch in self._batches(X):
-                scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
-                reconstruction = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
-                reconstructions.append(reconstruction)
-        return from_panel(np.concatenate(reconstructions), like=X)  # fills only X's NaNs
+
+        def reconstruction(module, batch, panel, rows):
+            scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
+            return scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+
+        return from_panel(predict_rows(self, X, reconstruction), like=X)  # fills only X's NaNs
 
     def score(self, X, y=None):
         """Negative masked-reconstruction MSE of ``X`` (higher is better).
@@ -419,15 +357,14 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> score < 0, score == embedder.score(X)  # the same masks at every call
         (True, True)
         """
-        check_is_fitted(self)
-        module = inference_module(self.net_)
+        losses = inference_outputs(self, X, lambda module, batch, panel, rows: float(module(**batch)[0]))
         device = torch.device(self.net_.device)
         total, count = 0.0, 0
-        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(0)
-            for panel, batch in self._batches(X):
-                loss, _pred, _mask = module(**batch)
-                total, count = total + float(loss) * panel.n_series, count + panel.n_series
+            for rows, loss in losses:
+                n_rows = rows.stop - rows.start
+                total, count = total + loss * n_rows, count + n_rows
         return -total / count
 
     def save_pretrained(self, path) -> None:
@@ -595,6 +532,35 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         return export_onnx(self, path)
 
+    def onnx_graph(self) -> torch.nn.Module:
+        """The torch module that `to_onnx` exports: raw series in, ``transform``'s features out.
+
+        It holds a CPU copy of the fitted network and computes, with torch operations
+        whose sizes do not depend on the data (a static graph needs that), what
+        ``transform`` computes for a numpy panel: the channel scaling, NaN as
+        unobserved, this method's tokenisation and the network's ``embed`` for the
+        current ``layer`` and ``pooling``. Its ``example_inputs()`` gives the export's
+        example inputs and dynamic shapes.
+
+        Returns
+        -------
+        graph : torch.nn.Module
+            The module, in eval mode.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import AIMEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> graph = AIMEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X).onnx_graph()
+        >>> example, dynamic_shapes = graph.example_inputs()
+        >>> graph(**example).shape  # two series of the fitted length
+        torch.Size([2, 32])
+        """
+        check_is_fitted(self)
+        self._check_transform_params()
+        return self._onnx_graph(self).eval()
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -618,10 +584,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "max_steps": self.max_steps,
         }
 
-    def _clear_fitted_state(self) -> None:
-        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
-            delattr(self, name)
-
     def _validate_input(self, X, *, reset: bool) -> Panel:
         if _is_tabular(X):
             # 2-D input follows scikit-learn's tabular contract (one column per time
@@ -634,6 +596,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             return panel
         values = (panel.values - self.channel_center_[:, None]) / self.channel_scale_[:, None]  # (n, C, T)
         return Panel(values.astype(np.float32, copy=False), panel.observed, panel.times, panel.lengths)
+
+    def _encode(self, panel: Panel) -> dict[str, np.ndarray]:
+        """The network's batch dict of a validated ``panel``: scaled, then tokenised."""
+        return self._tokenize(self._scale(panel))
+
+    def _on_device(self, batch: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+        return {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
 
     def _batches(self, X):
         """Yield ``(panel, batch)`` per ``inference_batch_size`` series of ``X``.
@@ -656,8 +625,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_batches = math.ceil(n_series(X) / size)
         panels = tqdm(panels, total=n_batches, desc=type(self).__name__, unit="batch", disable=not self.verbose)
         for panel in panels:
-            batch = self._tokenize(self._scale(panel))
-            yield panel, {key: torch.as_tensor(value, device=self.net_.device) for key, value in batch.items()}
+            yield panel, self._on_device(self._encode(panel))
 
     def _validate_chunk(self, X: np.ndarray, start: int, size: int) -> Panel:
         try:
@@ -667,6 +635,123 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 raise
             # name the rows of X, not of the chunk
             raise type(exc)(f"in series {start}..{min(start + size, len(X)) - 1} of X: {exc}") from exc
+
+
+# ---- the package-internal interface of the embedders ---------------------------------------
+# What the fine-tuners, the exporter and the tests need of a fitted embedder, as functions of
+# the embedder's own module: nothing outside it calls the embedder's private steps.
+
+
+def encode(embedder: BaseMAEEmbedder, X) -> tuple[Panel, dict[str, np.ndarray]]:
+    """The validated panel of ``X`` and the network's batch dict of it (scaled, tokenised), as in ``transform``."""
+    panel = embedder._validate_input(X, reset=False)
+    return panel, embedder._encode(panel)
+
+
+def embed_kwargs(embedder: BaseMAEEmbedder) -> dict:
+    """Keyword arguments of the network's ``embed`` for the current transform parameters, validated."""
+    embedder._check_transform_params()
+    return embedder._embed_kwargs()
+
+
+def encoded_batches(embedder: BaseMAEEmbedder, panel: Panel, batch: dict[str, np.ndarray], *, verbose: int = 0):
+    """Yield ``(panel, batch)`` per ``inference_batch_size`` series of an `encode` result, on the net's device.
+
+    The batches of `inference_outputs` for data already encoded whole (a progress bar
+    if ``verbose``).
+    """
+    size = embedder.inference_batch_size
+    starts = tqdm(range(0, panel.n_series, size), desc="pretrained embeddings", unit="batch", disable=not verbose)
+    for start in starts:
+        rows = slice(start, start + size)
+        yield panel[rows], embedder._on_device({key: value[rows] for key, value in batch.items()})
+
+
+def inference_outputs(embedder: BaseMAEEmbedder, X, step, *, module=None, batches=None):
+    """The inference loop of every prediction: ``step`` on each batch of ``X``, without gradients.
+
+    Checks that ``embedder`` is fitted (now, not at the first batch), switches
+    ``module`` (default: the embedder's network) to eval mode and returns an iterator
+    of ``(rows, step(module, batch, panel, rows))``, one per batch of
+    ``inference_batch_size`` series (``rows`` the slice of ``X``'s series), computed
+    under ``torch.no_grad``. ``batches`` replaces the batches of ``X`` (see
+    `encoded_batches`).
+    """
+    check_is_fitted(embedder)
+    module = inference_module(embedder.net_) if module is None else module
+    return _outputs(module, embedder._batches(X) if batches is None else batches, step)
+
+
+def _outputs(module, batches, step):
+    start = 0
+    for panel, batch in batches:
+        rows = slice(start, start + panel.n_series)
+        with torch.no_grad():  # per batch: a caller's code between batches keeps its own grad mode
+            output = step(module, batch, panel, rows)
+        yield rows, output
+        start = rows.stop
+
+
+def predict_rows(embedder: BaseMAEEmbedder, X, step, **kwargs) -> np.ndarray:
+    """The outputs of `inference_outputs` (arrays, a row per series) in one array, in the order of ``X``."""
+    output = None
+    for rows, part in inference_outputs(embedder, X, step, **kwargs):
+        if output is None:
+            # one output array filled in place: a small per-batch result kept alive above
+            # each batch's large temporaries would pin the heap and make memory grow with
+            # the number of batches
+            output = np.empty((n_series(X), *part.shape[1:]), dtype=part.dtype)
+        output[rows] = part
+    return output
+
+
+def embeddings(embedder: BaseMAEEmbedder, X, **kwargs) -> np.ndarray:
+    """``embedder.transform(X)`` (float32), for the batches of `inference_outputs`."""
+    network_kwargs = embed_kwargs(embedder)
+    return predict_rows(
+        embedder, X, lambda module, batch, panel, rows: module.embed(**batch, **network_kwargs).float().cpu().numpy(),
+        **kwargs,
+    )  # fmt: skip
+
+
+def fitted_copy(embedder: BaseMAEEmbedder, **params) -> BaseMAEEmbedder:
+    """A fitted copy of ``embedder`` with ``params`` set (``device``...); ``embedder`` is left as it is."""
+    copied = clone(embedder).set_params(**params)
+    for name, value in vars(embedder).items():
+        if name.endswith("_") and not name.startswith("_") and name != "net_":
+            setattr(copied, name, value.copy() if isinstance(value, np.ndarray) else value)
+    state = {name: tensor.detach().cpu().clone() for name, tensor in embedder.net_.module_.state_dict().items()}
+    copied.net_ = copied._build_net(
+        embedder.net_.get_params_for("module"), state, embedder.net_.history.to_list(), copied._train_kwargs()
+    )
+    return copied
+
+
+class TransformGraph(torch.nn.Module):
+    """``transform`` of a fitted embedder as a torch module: the base of every method's `onnx_graph`.
+
+    Holds a CPU copy of the fitted network (the embedder's own stays on its device), the
+    channel scaling and the ``embed`` arguments of the embedder's current transform
+    parameters. A subclass tokenises in ``forward`` as its embedder's ``_tokenize`` does.
+    """
+
+    def __init__(self, embedder: BaseMAEEmbedder):
+        super().__init__()
+        self.network = copy.deepcopy(embedder.net_.module_).cpu()
+        self.register_buffer("center", torch.as_tensor(embedder.channel_center_)[:, None])  # (C, 1)
+        self.register_buffer("scale", torch.as_tensor(embedder.channel_scale_)[:, None])  # (C, 1)
+        self.embed_kwargs = embedder._embed_kwargs()
+        self.n_channels, self.n_timepoints = embedder.n_channels_, embedder.n_timepoints_
+
+    def scaled(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled values with NaN set to 0, and the observed mask, both (B, C, T)."""
+        observed = ~torch.isnan(X)
+        return torch.where(observed, (X - self.center) / self.scale, 0.0), observed
+
+    def example_inputs(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Example inputs of the export and their dynamic shapes: ``"X"`` of the fitted length, any batch size."""
+        # two series, not one: torch.export specialises a dimension whose example size is 1
+        return {"X": torch.zeros(2, self.n_channels, self.n_timepoints)}, {"X": {0: torch.export.Dim("batch")}}
 
 
 def _to_json(value):
@@ -684,6 +769,25 @@ def _from_json(value):
     if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
         return np.asarray(value["ndarray"], dtype=value["dtype"])
     return value
+
+
+def fit_all_or_nothing(estimator: BaseEstimator, fit, *args) -> None:
+    """Run ``fit(*args)``, which sets ``estimator``'s fitted attributes, all or nothing.
+
+    The attributes of an earlier fit go first; an error or a KeyboardInterrupt during
+    ``fit`` removes what it had set, so the estimator is never left half-fitted.
+    """
+    _clear_fitted_state(estimator)
+    try:
+        fit(*args)
+    except BaseException:
+        _clear_fitted_state(estimator)
+        raise
+
+
+def _clear_fitted_state(estimator: BaseEstimator) -> None:
+    for name in [name for name in vars(estimator) if name.endswith("_") and not name.startswith("_")]:
+        delattr(estimator, name)
 
 
 def _is_tabular(X) -> bool:
@@ -744,13 +848,3 @@ def _network_params(embedder: BaseMAEEmbedder) -> dict:
     """The parameters that define the network and its input (JSON form, as `save_pretrained` keeps them)."""
     excluded = (*_TRAINING_ONLY, *embedder._train_kwargs())
     return {name: _to_json(value) for name, value in _learned_params(embedder).items() if name not in excluded}
-
-
-def _with_scale_out_parameters(docstring: str) -> str:
-    """``docstring`` with its ``{scale_out_parameters}`` line replaced by `_SCALE_OUT_PARAMETERS`.
-
-    Indented like the marker: Python 3.13 dedents docstrings, earlier versions do not.
-    """
-    marker_line = next(line for line in docstring.splitlines() if line.strip() == "{scale_out_parameters}")
-    indent = marker_line[: len(marker_line) - len(marker_line.lstrip())]
-    return docstring.replace(marker_line + "\n", textwrap.indent(_SCALE_OUT_PARAMETERS, indent), 1)

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import joblib
 import torch
-from skorch import NeuralNet
+from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
 from ._streaming import StreamedBatches, split_rows
+from .nn.finetune import FineTuneNetwork
 
 _CHECKPOINT_FILE = "checkpoint.pt"
 
@@ -76,7 +77,26 @@ def resolve_device(device: str) -> str:
     return device
 
 
-class MaskedPretrainer(NeuralNet):
+class InterruptAwareMixin:
+    """skorch net mixin that tells a user's Ctrl-C from early stopping, in ``interrupted_``.
+
+    skorch's ``partial_fit`` swallows ``KeyboardInterrupt`` and returns a half-trained
+    net; the estimators read ``interrupted_`` to re-raise instead of keeping (or caching)
+    that state. skorch's ``EarlyStopping`` also stops by raising ``KeyboardInterrupt``,
+    after exhausting its patience: that one is a normal end of training.
+    """
+
+    def fit_loop(self, X, y=None, **fit_params):
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            stopper = dict(self.callbacks_).get("early_stopping")
+            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
+            raise
+
+
+class MaskedPretrainer(InterruptAwareMixin, NeuralNet):
     """skorch net for masked pretraining: ``X`` is a dict batch, ``y`` is ``None``.
 
     The module's ``forward(**batch)`` returns ``(loss, pred, mask)``; the loss is the
@@ -95,18 +115,24 @@ class MaskedPretrainer(NeuralNet):
         loss, _pred, _mask = y_pred
         return loss
 
-    def fit_loop(self, X, y=None, **fit_params):
-        # skorch's partial_fit swallows KeyboardInterrupt and returns a half-trained
-        # net; remember a user's interrupt so `pretrain` re-raises instead of caching
-        # that state. skorch's EarlyStopping also stops by raising KeyboardInterrupt,
-        # after exhausting its patience: that one is a normal end of training.
-        self.interrupted_ = False
-        try:
-            return super().fit_loop(X, y, **fit_params)
-        except KeyboardInterrupt:
-            stopper = dict(self.callbacks_).get("early_stopping")
-            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
-            raise
+
+class FineTuneNetMixin(InterruptAwareMixin):
+    """Optimiser groups from the module's ``param_groups`` (`FineTuneNetwork`: layer-wise decay)."""
+
+    def initialize_optimizer(self, triggered_directly=None):
+        kwargs = self.get_params_for("optimizer")
+        weight_decay = kwargs.pop("weight_decay", 0.0)
+        lr = kwargs.pop("lr", self.lr)
+        self.optimizer_ = self.optimizer(self.module_.param_groups(lr, weight_decay), lr=lr, **kwargs)
+        return self
+
+
+class ClassifierNet(FineTuneNetMixin, NeuralNetClassifier):
+    """skorch classifier net of `MAEClassifier`."""
+
+
+class RegressorNet(FineTuneNetMixin, NeuralNetRegressor):
+    """skorch regressor net of `MAERegressor`."""
 
 
 class AcceleratedPretrainer(AccelerateMixin, MaskedPretrainer):
@@ -241,6 +267,40 @@ def load_checkpoint(dirname) -> dict | None:
     return torch.load(path, weights_only=True) if path.exists() else None
 
 
+def training_callbacks(
+    *,
+    total_steps: int,
+    warmup_fraction: float,
+    gradient_clip: float | None,
+    patience: int | None,
+    monitor: str,
+    verbose: int,
+) -> list[tuple[str, Callback]]:
+    """The skorch callbacks of every training (pretraining and fine-tuning), in their order.
+
+    A warm-up + cosine learning rate stepped every batch over ``total_steps``, gradient
+    norm clipping at ``gradient_clip`` (None: none), early stopping on ``monitor`` after
+    ``patience`` epochs without improvement, keeping the best weights (None: none), and
+    a progress bar when ``verbose``.
+    """
+    schedule = partial(
+        warmup_cosine, warmup_steps=max(1, round(warmup_fraction * total_steps)), total_steps=total_steps
+    )
+    callbacks = [("lr_schedule", LRScheduler(policy=LambdaLR, lr_lambda=schedule, step_every="batch"))]
+    if gradient_clip:
+        callbacks.append(("gradient_clip", GradientNormClipping(gradient_clip_value=gradient_clip)))
+    if patience:
+        callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=patience, load_best=True)))
+    if verbose:
+        callbacks.append(("progress", ProgressBar()))
+    return callbacks
+
+
+def adamw(weight_decay: float, device: str | torch.device) -> dict:
+    """skorch arguments of the AdamW optimiser of every training, fused on ``device`` where torch can."""
+    return {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": weight_decay, **fused_optimizer(device)}
+
+
 def make_pretrainer(
     module: type[torch.nn.Module],
     module_kwargs: dict,
@@ -278,17 +338,11 @@ def make_pretrainer(
     steps_per_epoch = math.ceil((n_samples - n_valid) / batch_size)
     total_steps = max_epochs * steps_per_epoch if max_steps is None else min(max_epochs * steps_per_epoch, max_steps)
     epochs = max_epochs if max_steps is None else math.ceil(total_steps / max(steps_per_epoch, 1))
-    schedule = partial(
-        warmup_cosine, warmup_steps=max(1, round(warmup_fraction * total_steps)), total_steps=total_steps
-    )
-    callbacks = [("lr_schedule", LRScheduler(policy=LambdaLR, lr_lambda=schedule, step_every="batch"))]
-    if gradient_clip:
-        callbacks.append(("gradient_clip", GradientNormClipping(gradient_clip_value=gradient_clip)))
-    if patience:
-        monitor = "valid_loss" if n_valid else "train_loss"
-        callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=patience, load_best=True)))
-    if verbose:
-        callbacks.append(("progress", ProgressBar()))
+    monitor = "valid_loss" if n_valid else "train_loss"
+    callbacks = training_callbacks(
+        total_steps=total_steps, warmup_fraction=warmup_fraction, gradient_clip=gradient_clip, patience=patience,
+        monitor=monitor, verbose=verbose,
+    )  # fmt: skip
     if checkpoint_dir is not None:  # last: it saves and restores the state of the callbacks above
         callbacks.append(("checkpoint", StepCheckpoint(checkpoint_dir, checkpoint_every, steps_per_epoch, resume)))
     if streamed:
@@ -309,23 +363,54 @@ def make_pretrainer(
             "accelerator": accelerator,
             "device": None,
             "callbacks__print_log__sink": accelerator.print if verbose else print,
-            **fused_optimizer(accelerator.device),
+            **adamw(weight_decay, accelerator.device),
         }
     else:
         device = resolve_device(device)
-        net_class, device_kwargs = MaskedPretrainer, {"device": device, **fused_optimizer(device)}
+        net_class, device_kwargs = MaskedPretrainer, {"device": device, **adamw(weight_decay, device)}
     return net_class(
         module,
         max_epochs=epochs,
         batch_size=batch_size,
         lr=lr,
-        optimizer=torch.optim.AdamW,
-        optimizer__weight_decay=weight_decay,
         train_split=split,
         callbacks=callbacks,
         verbose=verbose,
         **data_kwargs,
         **device_kwargs,
+        **{f"module__{key}": value for key, value in module_kwargs.items()},
+    )
+
+
+def make_finetuner(make_net, module_kwargs: dict, *, n_train: int, stratified: bool, seed: int, **training):
+    """Build the skorch net that fine-tunes a `FineTuneNetwork` of ``module_kwargs``.
+
+    ``make_net`` builds the net from its keyword arguments (a `ClassifierNet` or
+    `RegressorNet` with its criterion). ``training`` holds the arguments of
+    `make_pretrainer` from ``max_epochs`` to ``verbose`` (no ``max_steps``), and means
+    the same: AdamW, warm-up + cosine LR over ``max_epochs`` of ``n_train`` series,
+    clipping; ``patience`` (None: train ``max_epochs``) holds out
+    ``validation_fraction`` of the series, ``stratified`` or not, for early stopping
+    on their loss.
+    """
+    max_epochs, batch_size, patience = training["max_epochs"], training["batch_size"], training["patience"]
+    callbacks = training_callbacks(
+        total_steps=max_epochs * math.ceil(n_train / batch_size), warmup_fraction=training["warmup_fraction"],
+        gradient_clip=training["gradient_clip"], patience=patience, monitor="valid_loss", verbose=training["verbose"],
+    )  # fmt: skip
+    device = resolve_device(training["device"])
+    split = ValidSplit(training["validation_fraction"], stratified=stratified, random_state=seed) if patience else None
+    return make_net(
+        module=FineTuneNetwork,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        lr=training["lr"],
+        train_split=split,
+        iterator_train__shuffle=True,
+        callbacks=callbacks,
+        device=device,
+        verbose=training["verbose"],
+        **adamw(training["weight_decay"], device),
         **{f"module__{key}": value for key, value in module_kwargs.items()},
     )
 

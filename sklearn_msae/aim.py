@@ -7,9 +7,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseMAEEmbedder
+from ._base import BaseMAEEmbedder, TransformGraph
+from ._docs import doc
 from ._panel import Panel
 from .nn.aim import AIM, SIZES
 
@@ -17,6 +19,28 @@ from .nn.aim import AIM, SIZES
 _ARCHITECTURE = ("embed_dim", "depth", "num_heads", "decoder_embed_dim", "decoder_depth", "decoder_num_heads")
 
 
+class _AIMGraph(TransformGraph):
+    """`AIMEmbedder._tokenize` in torch: the time axis padded to whole patches.
+
+    Every token stays in the encoder and only the missing ones are key-masked
+    (``embed(..., drop_hidden=False)``), which gives the same embedding as dropping
+    them, with sizes that do not depend on the data.
+    """
+
+    def __init__(self, embedder: AIMEmbedder):
+        super().__init__(embedder)
+        self.padding = -embedder.n_timepoints_ % embedder.patch_size
+        self.clip = embedder.clip
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        values, observed = self.scaled(X)
+        if self.clip is not None:
+            values = values.clamp(-self.clip, self.clip)
+        values, observed = F.pad(values, (0, self.padding)), F.pad(observed, (0, self.padding))
+        return self.network.embed(values, observed, **self.embed_kwargs, drop_hidden=False)
+
+
+@doc(inference_methods="``transform``, ``reconstruct`` and ``score``", transform_parameters="``pooling``")
 class AIMEmbedder(BaseMAEEmbedder):
     """LSM-2 Adaptive and Inherited Masking (AIM) embeddings of incomplete time series.
 
@@ -100,40 +124,12 @@ class AIMEmbedder(BaseMAEEmbedder):
         Scaled values are clipped to ``[-clip, clip]`` before tokenisation, so that a
         few outliers cannot dominate the squared reconstruction error (with
         ``scaling="standard"``, 5 standard deviations). None disables clipping.
-    max_epochs : int, default=100
-        Pretraining epochs.
     batch_size : int, default=16
         Pretraining batch size (small, so that a small data set still gives the
         transformer a few hundred optimiser steps).
-    lr : float, default=1e-3
-        Peak AdamW learning rate (linear warm-up, then cosine decay).
     weight_decay : float, default=0.05
         AdamW weight decay (the MAE value).
-    warmup_fraction : float, default=0.1
-        Fraction of the training steps spent warming up the learning rate.
-    gradient_clip : float or None, default=1.0
-        Maximum gradient norm; None disables clipping.
-    patience : int or None, default=None
-        Early-stopping patience in epochs on the validation loss (or the training loss
-        when ``validation_fraction`` is 0); None trains ``max_epochs``.
-    validation_fraction : float, default=0.0
-        Fraction of the series held out to monitor the validation loss.
-    inference_batch_size : int, default=256
-        Series per batch in ``transform``, ``reconstruct`` and ``score``.
-    device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available.
-    memory : str, joblib.Memory or None, default=None
-        Cache of pretrained weights: a fit with the same data and the same
-        fit-relevant parameters (everything but ``pooling``, ``inference_batch_size``,
-        ``device``, ``memory`` and ``verbose``) loads the weights instead of training
-        again. Needs an int ``random_state``.
-    {scale_out_parameters}
-    verbose : int, default=0
-        Show skorch's training log and progress bars (pretraining epochs, and the
-        batches of ``transform``, ``reconstruct`` and ``score``) when positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of weight initialisation, masking and batch order; an int makes ``fit``
-        reproducible on CPU.
+    {training_parameters}
 
     Attributes
     ----------
@@ -181,6 +177,7 @@ class AIMEmbedder(BaseMAEEmbedder):
     """
 
     _module = AIM
+    _onnx_graph = _AIMGraph
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,

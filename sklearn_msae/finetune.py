@@ -10,7 +10,6 @@ validation, scaling and tokenisation, exactly as in its ``transform``.
 from __future__ import annotations
 
 import math
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,222 +23,19 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
-from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
-from skorch.dataset import ValidSplit
 from torch import nn
-from torch.optim.lr_scheduler import LambdaLR
-from tqdm.auto import tqdm
 
-from ._base import BaseMAEEmbedder
+from ._base import (
+    BaseMAEEmbedder, embed_kwargs, embeddings, encode, encoded_batches, fit_all_or_nothing, fitted_copy, predict_rows,
+)  # fmt: skip
+from ._docs import doc
 from ._panel import n_series
-from ._training import fused_optimizer, inference_module, resolve_device, warmup_cosine
-from .nn.aim import AIM
-from .nn.himae import HiMAE
-from .nn.romae import RoMAE
+from ._training import ClassifierNet, RegressorNet, inference_module, make_finetuner
 
 __all__ = ["MAEClassifier", "MAERegressor"]
 
 
-# ---- the torch side ---------------------------------------------------------------------
-
-
-def encoder_stages(network: nn.Module, embed_kwargs: dict):
-    """Where each parameter of ``network`` sits in the stack that ``embed`` runs.
-
-    Returns ``(stage, n_blocks)``: ``stage(name)`` is 0 for the input embedding,
-    ``i + 1`` for the ``i``-th encoder block (a transformer block, or a HiMAE level),
-    ``n_blocks + 1`` for a final norm, and None for a parameter that ``embed`` with
-    ``embed_kwargs`` does not use (the decoder, blocks past the embedded layer);
-    ``n_blocks`` counts the blocks used. None for a network of unknown layout.
-    """
-    if isinstance(network, AIM):
-        depth = len(network.blocks)
-
-        def aim_stage(name: str) -> int | None:
-            if name.startswith("value_embed."):
-                return 0
-            if name.startswith("blocks."):
-                return int(name.split(".")[1]) + 1
-            if name.startswith("norm."):
-                return depth + 1
-            return None  # decoder, mask token
-
-        return aim_stage, depth
-    if isinstance(network, RoMAE):
-        used = embed_kwargs.get("layer", -1) % len(network.encoder.blocks) + 1
-
-        def romae_stage(name: str) -> int | None:
-            if name.startswith("token_embed.") or name == "cls_token":
-                return 0
-            if name.startswith("encoder.blocks."):
-                block = int(name.split(".")[2])
-                return block + 1 if block < used else None
-            return None  # decoder, mask token
-
-        return romae_stage, used
-    if isinstance(network, HiMAE):
-        n_levels = len(network.encoder)
-        used = max(level % n_levels for level in embed_kwargs.get("levels", (-1,))) + 1
-
-        def himae_stage(name: str) -> int | None:
-            if name.startswith("encoder."):
-                level = int(name.split(".")[1])
-                return level + 1 if level < used else None
-            return None  # decoder (up-blocks) and reconstruction head
-
-        return himae_stage, used
-    return None
-
-
-class FineTuneNetwork(nn.Module):
-    """A pretrained network's ``embed`` followed by a standardising linear head.
-
-    The head computes ``linear((z - feature_center) / feature_scale)`` of the embedding
-    ``z``; the centre and scale are fixed buffers (the pretrained embedding's training
-    statistics, set by the estimator); the linear layer starts at zero (the estimator
-    may then set it to a linear probe).
-
-    Parameters
-    ----------
-    network : type of torch.nn.Module
-        The embedder's network class (`HiMAE`, `AIM` or `RoMAE`).
-    network_kwargs : dict
-        Its constructor arguments.
-    embed_kwargs : dict
-        Keyword arguments of its ``embed`` besides the batch (``layer``, ``pooling``...).
-    n_features : int
-        Width of the embedding.
-    n_outputs : int
-        Width of the head (classes, or regression targets).
-    freeze : bool
-        Train the head only: the network's parameters need no gradient and it stays in
-        eval mode (BatchNorm statistics, dropout), whatever the mode of the wrapper.
-    layer_decay : float or None
-        Layer-wise learning-rate decay, see `param_groups`.
-    observation_dropout : float
-        In training mode, the network's ``hide_observations`` hides this random fraction
-        of each batch's observations before embedding it (an augmentation); 0 disables it.
-    """
-
-    def __init__(
-        self,
-        network: type[nn.Module],
-        network_kwargs: dict,
-        embed_kwargs: dict,
-        n_features: int,
-        n_outputs: int,
-        freeze: bool = False,
-        layer_decay: float | None = None,
-        observation_dropout: float = 0.0,
-    ):
-        super().__init__()
-        self.backbone = network(**network_kwargs)
-        self.embed_kwargs, self.freeze, self.layer_decay = dict(embed_kwargs), freeze, layer_decay
-        if observation_dropout and not hasattr(self.backbone, "hide_observations"):
-            raise ValueError(f"observation_dropout needs a network with hide_observations; got {network.__name__}")
-        self.observation_dropout = observation_dropout
-        self.register_buffer("feature_center", torch.zeros(n_features))
-        self.register_buffer("feature_scale", torch.ones(n_features))
-        self.head = nn.Linear(n_features, n_outputs)
-        nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
-
-        stages = encoder_stages(self.backbone, self.embed_kwargs)
-        if stages is None and layer_decay is not None:
-            raise ValueError(
-                f"layer_decay needs a network of known layout (HiMAE, AIM, RoMAE); got {network.__name__}"
-            )
-        stage, self.n_blocks = stages if stages is not None else ((lambda name: 0), 0)
-        self.stages = {name: stage(name) for name, _ in self.backbone.named_parameters()}
-        for name, param in self.backbone.named_parameters():
-            param.requires_grad_(not freeze and self.stages[name] is not None)
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if self.freeze:
-            self.backbone.eval()
-        return self
-
-    def forward(self, **batch) -> torch.Tensor:
-        if self.training and self.observation_dropout:
-            batch = self.backbone.hide_observations(self.observation_dropout, **batch)
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
-            z = self.backbone.embed(**batch, **self.embed_kwargs)  # (B, n_features)
-        return self.head((z - self.feature_center) / self.feature_scale)  # (B, n_outputs)
-
-    def param_groups(self, lr: float, weight_decay: float) -> list[dict]:
-        """AdamW parameter groups of the trainable parameters.
-
-        Biases, normalisation weights and learned tokens get no weight decay. With
-        ``layer_decay`` (BEiT / MAE fine-tuning), a parameter at stage ``s`` of
-        `encoder_stages` learns at ``lr * layer_decay ** (n_blocks + 1 - s)``: the head
-        and a final norm at ``lr``, the last block at ``lr * layer_decay``, the input
-        embedding at ``lr * layer_decay ** (n_blocks + 1)``.
-        """
-        groups: dict[tuple[float, float], list[nn.Parameter]] = {}
-        top = self.n_blocks + 1
-        named = [(f"backbone.{name}", param, self.stages[name]) for name, param in self.backbone.named_parameters()]
-        named += [(f"head.{name}", param, top) for name, param in self.head.named_parameters()]
-        for name, param, stage in named:
-            if not param.requires_grad:
-                continue
-            scale = 1.0 if self.layer_decay is None else self.layer_decay ** (top - stage)
-            decay = 0.0 if param.ndim <= 1 or name.endswith("_token") else weight_decay
-            groups.setdefault((scale, decay), []).append(param)
-        return [
-            {"params": params, "lr": lr * scale, "weight_decay": decay}
-            for (scale, decay), params in sorted(groups.items(), reverse=True)
-        ]
-
-
-class _FineTuneNetMixin:
-    """Optimiser groups from `FineTuneNetwork.param_groups`; a user's Ctrl-C is remembered.
-
-    skorch's ``partial_fit`` swallows ``KeyboardInterrupt`` (its ``EarlyStopping`` stops
-    by raising one); ``interrupted_`` tells a user's interrupt from early stopping.
-    """
-
-    def initialize_optimizer(self, triggered_directly=None):
-        kwargs = self.get_params_for("optimizer")
-        weight_decay = kwargs.pop("weight_decay", 0.0)
-        lr = kwargs.pop("lr", self.lr)
-        self.optimizer_ = self.optimizer(self.module_.param_groups(lr, weight_decay), lr=lr, **kwargs)
-        return self
-
-    def fit_loop(self, X, y=None, **fit_params):
-        self.interrupted_ = False
-        try:
-            return super().fit_loop(X, y, **fit_params)
-        except KeyboardInterrupt:
-            stopper = dict(self.callbacks_).get("early_stopping")
-            self.interrupted_ = stopper is None or stopper.misses_ < stopper.patience
-            raise
-
-
-class _ClassifierNet(_FineTuneNetMixin, NeuralNetClassifier):
-    pass
-
-
-class _RegressorNet(_FineTuneNetMixin, NeuralNetRegressor):
-    pass
-
-
 # ---- the estimators ---------------------------------------------------------------------
-
-
-def _embed(
-    network: nn.Module, batch: dict[str, np.ndarray], embed_kwargs: dict, size: int, verbose: int = 0
-) -> np.ndarray:
-    """Embeddings (n, d), float64, of a tokenised batch, ``size`` series at a time (a progress bar if verbose)."""
-    device = next(network.parameters()).device
-    parts = []
-    starts = range(0, len(next(iter(batch.values()))), size)
-    with torch.no_grad():
-        for start in tqdm(starts, desc="pretrained embeddings", unit="batch", disable=not verbose):
-            chunk = {key: torch.as_tensor(value[start : start + size], device=device) for key, value in batch.items()}
-            parts.append(network.embed(**chunk, **embed_kwargs))
-    return torch.cat(parts).double().cpu().numpy()
 
 
 def _shallow_copy(obj):
@@ -321,13 +117,7 @@ class _BaseFineTuner(BaseEstimator):
         >>> clf.n_epochs_, clf.embedder_.transform(X[:3]).shape
         (2, (3, 32))
         """
-        self._clear_fitted_state()
-        try:
-            self._fit(X, y)
-        except BaseException:
-            # all or nothing: an error or a KeyboardInterrupt leaves no half-fitted state
-            self._clear_fitted_state()
-            raise
+        fit_all_or_nothing(self, self._fit, X, y)
         return self
 
     def _fit(self, X, y) -> None:
@@ -342,17 +132,16 @@ class _BaseFineTuner(BaseEstimator):
         pretrain_seed, seed = (int(rng.randint(np.iinfo(np.int32).max)) for _ in range(2))
 
         source = self._pretrained_embedder(X, pretrain_seed)
-        self.embedder_ = embedder = self._copy_embedder(source)
-        embedder._check_transform_params()
-        panel = embedder._validate_input(X, reset=False)
+        # prediction runs through embedder_'s batches: their progress follows this estimator's verbose
+        self.embedder_ = embedder = fitted_copy(source, device=self.device, verbose=self.verbose)
+        network_kwargs = embed_kwargs(embedder)
+        panel, batch = encode(embedder, X)
         if panel.n_series != len(targets):
             raise ValueError(f"X has {panel.n_series} series but y has {len(targets)} targets")
-        batch = embedder._tokenize(embedder._scale(panel))
-        features = _embed(
-            inference_module(embedder.net_), batch, embedder._embed_kwargs(), embedder.inference_batch_size, self.verbose
-        )
+        # float64 features of the whole encoded batch, the one that fine-tuning trains on
+        features = embeddings(embedder, X, batches=encoded_batches(embedder, panel, batch, verbose=self.verbose))
+        features = features.astype(np.float64)
 
-        network_kwargs = embedder.net_.get_params_for("module")
         n_valid = math.ceil(self.validation_fraction * len(targets)) if self.early_stopping else 0
         if self.early_stopping and len(targets) - n_valid < 1:
             raise ValueError(
@@ -360,7 +149,7 @@ class _BaseFineTuner(BaseEstimator):
                 f"{len(targets)} series and leaves none to train on; give more series or set early_stopping=False"
             )
         net = self._build_net(
-            type(embedder.net_.module_), network_kwargs, embedder._embed_kwargs(), features.shape[1], seed,
+            type(embedder.net_.module_), embedder.net_.get_params_for("module"), network_kwargs, features.shape[1], seed,
             n_train=len(targets) - n_valid, stratified=self._stratify(targets, n_valid),
         )
         net.initialize()
@@ -408,7 +197,7 @@ class _BaseFineTuner(BaseEstimator):
             )
         try:
             check_is_fitted(inner)
-            return inner  # never modified: `_copy_embedder` copies what it needs
+            return inner  # never modified: `fitted_copy` copies what it needs
         except NotFittedError:
             if frozen:
                 raise ValueError(
@@ -422,78 +211,29 @@ class _BaseFineTuner(BaseEstimator):
         pretrainer.set_params(verbose=max(pretrainer.verbose, self.verbose))
         return pretrainer.fit(X)
 
-    def _copy_embedder(self, source: BaseMAEEmbedder) -> BaseMAEEmbedder:
-        """A fitted copy of ``source`` on this estimator's device; ``source`` is left as it is."""
-        # prediction runs through embedder_'s batches: their progress follows this estimator's verbose
-        embedder = clone(source).set_params(device=self.device, verbose=self.verbose)
-        for name, value in vars(source).items():
-            if name.endswith("_") and not name.startswith("_") and name != "net_":
-                setattr(embedder, name, value.copy() if isinstance(value, np.ndarray) else value)
-        network = source.net_.module_
-        state = {name: tensor.detach().cpu().clone() for name, tensor in network.state_dict().items()}
-        embedder.net_ = embedder._build_net(
-            source.net_.get_params_for("module"), state, source.net_.history.to_list(), embedder._train_kwargs()
-        )
-        return embedder
-
     def _build_net(self, network, network_kwargs, embed_kwargs, n_features, seed, *, n_train, stratified):
-        steps_per_epoch = math.ceil(n_train / self.batch_size)
-        total_steps = self.max_epochs * steps_per_epoch
-        schedule = partial(
-            warmup_cosine, warmup_steps=max(1, round(self.warmup_fraction * total_steps)), total_steps=total_steps
-        )
-        callbacks = [("lr_schedule", LRScheduler(policy=LambdaLR, lr_lambda=schedule, step_every="batch"))]
-        if self.gradient_clip:
-            callbacks.append(("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip)))
-        if self.early_stopping:
-            callbacks.append(
-                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.n_iter_no_change, load_best=True))
-            )
-        if self.verbose:
-            callbacks.append(("progress", ProgressBar()))
-        device = resolve_device(self.device)
-        return self._make_net(
-            module=FineTuneNetwork,
-            module__network=network,
-            module__network_kwargs=network_kwargs,
-            module__embed_kwargs=embed_kwargs,
-            module__n_features=n_features,
-            module__n_outputs=self._n_outputs(),
-            module__freeze=self.freeze,
-            module__layer_decay=self.layer_decay,
-            module__observation_dropout=self.observation_dropout,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            train_split=(
-                ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
-                if self.early_stopping
-                else None
-            ),
-            iterator_train__shuffle=True,
-            callbacks=callbacks,
-            device=device,
-            verbose=self.verbose,
-            **fused_optimizer(device),
-        )
+        module_kwargs = {
+            "network": network, "network_kwargs": network_kwargs, "embed_kwargs": embed_kwargs,
+            "n_features": n_features, "n_outputs": self._n_outputs(), "freeze": self.freeze,
+            "layer_decay": self.layer_decay, "observation_dropout": self.observation_dropout,
+        }  # fmt: skip
+        return make_finetuner(
+            self._make_net, module_kwargs, n_train=n_train, max_epochs=self.max_epochs, batch_size=self.batch_size,
+            lr=self.lr, weight_decay=self.weight_decay, warmup_fraction=self.warmup_fraction,
+            gradient_clip=self.gradient_clip, patience=self.n_iter_no_change if self.early_stopping else None,
+            validation_fraction=self.validation_fraction, stratified=stratified, device=self.device,
+            verbose=self.verbose, seed=seed,
+        )  # fmt: skip
 
     # ---- inference ----------------------------------------------------------------
 
     def _forward(self, X) -> np.ndarray:
         """The head's output (n_series, n_outputs), float64, for ``X``."""
         check_is_fitted(self)
-        module = inference_module(self.net_)
-        output, done = None, 0
-        with torch.no_grad():
-            for panel, batch in self.embedder_._batches(X):
-                part = module(**batch).double().cpu().numpy()  # (batch, n_outputs)
-                if output is None:
-                    output = np.empty((n_series(X), part.shape[1]))
-                output[done : done + panel.n_series] = part
-                done += panel.n_series
-        return output
+        return predict_rows(
+            self.embedder_, X, lambda module, batch, panel, rows: module(**batch).double().cpu().numpy(),
+            module=inference_module(self.net_),
+        )  # fmt: skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -502,10 +242,6 @@ class _BaseFineTuner(BaseEstimator):
         return tags
 
     # ---- helpers ------------------------------------------------------------------
-
-    def _clear_fitted_state(self) -> None:
-        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
-            delattr(self, name)
 
     def _share_network(self) -> None:
         """Make ``embedder_`` embed with the fine-tuned network (``net_.module_.backbone``) itself."""
@@ -544,7 +280,7 @@ _PARAMETERS_DOC = """
     freeze : bool, default=False
         Train the head only (a linear probe trained by gradient descent): the encoder's
         weights and BatchNorm statistics stay as pretrained.
-    head_init : {{"probe", "zeros"}}, default="probe"
+    head_init : {"probe", "zeros"}, default="probe"
         Start of the head. ``"probe"``: the linear probe of the pretrained embedding
         ({probe} on the standardised training embeddings), so that fine-tuning starts
         from the probe's solution rather than from a random head whose gradients would
@@ -613,9 +349,15 @@ _ATTRIBUTES_DOC = """
         Column names seen in ``fit``; set only for a 2-D DataFrame with string columns."""
 
 
+@doc(
+    finetune_parameters=_PARAMETERS_DOC,
+    finetune_attributes=_ATTRIBUTES_DOC,
+    stratified=", stratified by class when every class has enough series",
+    probe="``LogisticRegression()``",
+    net="NeuralNetClassifier",
+)
 class MAEClassifier(ClassifierMixin, _BaseFineTuner):
-    __doc__ = (
-        """Fine-tune a masked-autoencoder embedder and a linear head for classification.
+    """Fine-tune a masked-autoencoder embedder and a linear head for classification.
 
     The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
     head on its embedding are trained end to end with label-smoothed cross-entropy,
@@ -627,21 +369,16 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
     embedding (``head_init``).
 
     Parameters
-    ----------"""
-        + _PARAMETERS_DOC.format(
-            stratified=", stratified by class when every class has enough series",
-            probe="``LogisticRegression()``",
-        )
-        + """
+    ----------
+    {finetune_parameters}
     label_smoothing : float in [0, 1), default=0.0
         Label smoothing of the cross-entropy loss.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels."""
-        + _ATTRIBUTES_DOC.format(net="NeuralNetClassifier")
-        + """
+        The class labels.
+    {finetune_attributes}
 
     See Also
     --------
@@ -667,7 +404,6 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
     >>> clf.embedder_.transform(X[:3]).shape  # fine-tuned embeddings
     (3, 32)
     """
-    )
 
     _parameter_constraints: dict = {
         **_BaseFineTuner._parameter_constraints,
@@ -796,7 +532,7 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         return weight, bias
 
     def _make_net(self, **kwargs):
-        return _ClassifierNet(
+        return ClassifierNet(
             criterion=nn.CrossEntropyLoss,
             criterion__label_smoothing=self.label_smoothing,
             classes=list(range(len(self.classes_))),
@@ -804,9 +540,15 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         )
 
 
+@doc(
+    finetune_parameters=_PARAMETERS_DOC,
+    finetune_attributes=_ATTRIBUTES_DOC,
+    stratified="",
+    probe="``Ridge()`` of the standardised targets",
+    net="NeuralNetRegressor",
+)
 class MAERegressor(RegressorMixin, _BaseFineTuner):
-    __doc__ = (
-        """Fine-tune a masked-autoencoder embedder and a linear head for regression.
+    """Fine-tune a masked-autoencoder embedder and a linear head for regression.
 
     The encoder of ``embedder`` (pretrained, or pretrained on ``X`` here) and a linear
     head on its embedding are trained end to end on the mean squared error of the
@@ -818,17 +560,15 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
     (``head_init``).
 
     Parameters
-    ----------"""
-        + _PARAMETERS_DOC.format(stratified="", probe="``Ridge()`` of the standardised targets")
-        + """
+    ----------
+    {finetune_parameters}
 
     Attributes
     ----------
     target_center_, target_scale_ : ndarray of shape (n_targets,)
         Mean and standard deviation of the training targets; the network predicts the
-        standardised targets."""
-        + _ATTRIBUTES_DOC.format(net="NeuralNetRegressor")
-        + """
+        standardised targets.
+    {finetune_attributes}
 
     See Also
     --------
@@ -846,7 +586,6 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
     >>> reg.predict(X[:3]).shape
     (3,)
     """
-    )
 
     def __init__(
         self,
@@ -933,7 +672,7 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
         return probe.coef_, probe.intercept_
 
     def _make_net(self, **kwargs):
-        return _RegressorNet(criterion=nn.MSELoss, **kwargs)
+        return RegressorNet(criterion=nn.MSELoss, **kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,9 +7,11 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseMAEEmbedder
+from ._base import BaseMAEEmbedder, TransformGraph
+from ._docs import doc
 from ._panel import Panel
 from .nn.himae import SIZES, HiMAE
 
@@ -22,6 +24,22 @@ def last_observed(observed: np.ndarray) -> np.ndarray:
     return steps.shape[1] - steps[:, ::-1].argmax(axis=1)
 
 
+class _HiMAEGraph(TransformGraph):
+    """`HiMAEEmbedder._tokenize` in torch: the time axis padded to the fitted padded length."""
+
+    def __init__(self, embedder: HiMAEEmbedder):
+        super().__init__(embedder)
+        self.padding = embedder._padded_length(embedder.n_timepoints_) - embedder.n_timepoints_
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        values, observed = self.scaled(X)
+        steps = observed.any(1).flip(-1).to(torch.int64)  # (B, T), reversed
+        lengths = X.shape[-1] - steps.argmax(-1)  # (B,): a series ends at its last observed step, as `last_observed`
+        values, observed = F.pad(values, (0, self.padding)), F.pad(observed, (0, self.padding))
+        return self.network.embed(values, observed, lengths, **self.embed_kwargs)
+
+
+@doc(inference_methods="``transform``, ``reconstruct`` and ``score``", transform_parameters="``layer``, ``pooling``")
 class HiMAEEmbedder(BaseMAEEmbedder):
     """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
 
@@ -71,39 +89,11 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         reconstructions to [-1, 1] in scaled units; z-scoring still reconstructed
         BasicMotions gaps better than min-max (test MSE 11.7 vs 16.1 at 30 % random
         gaps) and probes as well, because outliers do not squeeze the bulk of the data.
-    max_epochs : int, default=100
-        Pretraining epochs.
     batch_size : int, default=32
         Pretraining batch size.
-    lr : float, default=1e-3
-        Peak AdamW learning rate (linear warm-up, then cosine decay).
     weight_decay : float, default=1e-3
         AdamW weight decay.
-    warmup_fraction : float, default=0.1
-        Fraction of the training steps spent warming up the learning rate.
-    gradient_clip : float or None, default=1.0
-        Maximum gradient norm; None disables clipping.
-    patience : int or None, default=None
-        Early-stopping patience in epochs on the validation loss (or the training loss
-        when ``validation_fraction`` is 0); None trains ``max_epochs``.
-    validation_fraction : float, default=0.0
-        Fraction of the series held out to monitor the validation loss.
-    inference_batch_size : int, default=256
-        Series per batch in ``transform`` and ``score``.
-    device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available.
-    memory : str, joblib.Memory or None, default=None
-        Cache of pretrained weights: a fit with the same data and the same
-        fit-relevant parameters (everything but ``layer``, ``pooling``,
-        ``inference_batch_size``, ``device``, ``memory`` and ``verbose``) loads the
-        weights instead of training again. Needs an int ``random_state``.
-    {scale_out_parameters}
-    verbose : int, default=0
-        Show skorch's training log and progress bars (pretraining epochs, and the
-        batches of ``transform``, ``reconstruct`` and ``score``) when positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of weight initialisation, masking and batch order; an int makes ``fit``
-        reproducible on CPU.
+    {training_parameters}
 
     Attributes
     ----------
@@ -138,6 +128,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
     """
 
     _module = HiMAE
+    _onnx_graph = _HiMAEGraph
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,

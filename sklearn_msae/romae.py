@@ -9,7 +9,8 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseMAEEmbedder
+from ._base import BaseMAEEmbedder, TransformGraph, predict_rows
+from ._docs import doc
 from ._panel import Panel
 from ._panel import n_series as count_series
 from ._training import inference_module
@@ -18,6 +19,46 @@ from .nn.romae import SIZES, RoMAE
 _DECODER_SIZE = SIZES["tiny-shallow"]  # the paper's decoder, whatever the encoder preset
 
 
+class _RoMAEGraph(TransformGraph):
+    """`RoMAEEmbedder._tokenize` in torch, for series of any length (``"X"`` and their ``"times"``).
+
+    Value tokens are all ``n_channels * n_timepoints`` scalars, the unobserved ones as
+    padding, instead of the observed ones gathered first: attention with RoPE and the
+    pooling do not depend on token order, so the embedding is the same.
+    """
+
+    def __init__(self, embedder: RoMAEEmbedder):
+        super().__init__(embedder)
+        self.value_tokens = embedder.tokens_ == "value"
+        self.time_scale = embedder.time_scale_
+
+    def example_inputs(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Example inputs and dynamic shapes: any batch size and any length (RoPE positions need no fixed grid)."""
+        batch, time, length = torch.export.Dim("batch"), torch.export.Dim("time"), max(self.n_timepoints, 2)
+        example = {
+            "X": torch.zeros(2, self.n_channels, length),  # 2: a size of 1 would be specialised
+            "times": torch.arange(length, dtype=torch.float64).expand(2, -1),
+        }
+        return example, {"X": {0: batch, 2: time}, "times": {0: batch, 1: time}}
+
+    def forward(self, X: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
+        values, observed = self.scaled(X)
+        # float64 difference first, as `RoMAEEmbedder._positions` does: epoch-second stamps keep their precision
+        positions = ((times - times[:, :1]) * self.time_scale).float()  # (B, T)
+        values, observed = values.transpose(1, 2), observed.transpose(1, 2)  # (B, T, C)
+        if not self.value_tokens:
+            token_mask = observed.any(-1)  # (B, T): a step with no observed channel is padding
+            return self.network.embed(values, positions[:, None, :], token_mask, observed, **self.embed_kwargs)
+        B, T, C = values.shape
+        channel = torch.arange(C, dtype=positions.dtype).repeat(T).expand(B, -1)  # (B, T * C), t-major
+        positions = torch.stack([positions.repeat_interleave(C, dim=1), channel], dim=1)  # (B, 2, T * C)
+        observed = observed.reshape(B, T * C, 1)
+        return self.network.embed(
+            values.reshape(B, T * C, 1), positions, observed[..., 0], observed, **self.embed_kwargs
+        )
+
+
+@doc(inference_methods="``transform``, ``score``, ``reconstruct`` and ``interpolate``", transform_parameters="``layer``, ``pooling``")
 class RoMAEEmbedder(BaseMAEEmbedder):
     """Rotary masked-autoencoder (RoMAE) embeddings of irregularly sampled time series.
 
@@ -84,40 +125,11 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none.
-    max_epochs : int, default=100
-        Pretraining epochs.
     batch_size : int, default=32
         Pretraining batch size.
-    lr : float, default=1e-3
-        Peak AdamW learning rate (linear warm-up, then cosine decay).
     weight_decay : float, default=0.05
         AdamW weight decay (the paper's).
-    warmup_fraction : float, default=0.1
-        Fraction of the training steps spent warming up the learning rate.
-    gradient_clip : float or None, default=1.0
-        Maximum gradient norm; None disables clipping.
-    patience : int or None, default=None
-        Early-stopping patience in epochs on the validation loss (or the training loss
-        when ``validation_fraction`` is 0); None trains ``max_epochs``.
-    validation_fraction : float, default=0.0
-        Fraction of the series held out to monitor the validation loss.
-    inference_batch_size : int, default=256
-        Series per batch in ``transform``, ``score``, ``reconstruct`` and
-        ``interpolate``.
-    device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available.
-    memory : str, joblib.Memory or None, default=None
-        Cache of pretrained weights: a fit with the same data and the same
-        fit-relevant parameters (everything but ``layer``, ``pooling``,
-        ``inference_batch_size``, ``device``, ``memory`` and ``verbose``) loads the
-        weights instead of training again. Needs an int ``random_state``.
-    {scale_out_parameters}
-    verbose : int, default=0
-        Show skorch's training log and progress bars (pretraining epochs, and the
-        batches of ``transform``, ``reconstruct`` and ``score``) when positive.
-    random_state : int, RandomState instance or None, default=None
-        Seed of weight initialisation, masking and batch order; an int makes ``fit``
-        reproducible on CPU.
+    {training_parameters}
 
     Attributes
     ----------
@@ -164,6 +176,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     """
 
     _module = RoMAE
+    _onnx_graph = _RoMAEGraph
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
@@ -303,17 +316,14 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         >>> np.isnan(values[1, 0]).tolist()  # the second series asked for one value
         [False, True, True]
         """
-        check_is_fitted(self)
+        check_is_fitted(self)  # before the times are read
         query_times = _query_times(times, count_series(X))  # (n, Q), NaN = no query
-        module = inference_module(self.net_)
-        parts, start = [], 0
-        with torch.no_grad():
-            for panel, batch in self._batches(X):
-                rows = query_times[start : start + panel.n_series]
-                positions = torch.as_tensor(self._positions(rows, panel.times[:, 0]), device=self.net_.device)
-                parts.append(self._predict_at(module, batch, positions).cpu())
-                start += panel.n_series
-        scaled = torch.cat(parts).numpy()  # (n, C, Q)
+
+        def predictions(module, batch, panel, rows):
+            positions = torch.as_tensor(self._positions(query_times[rows], panel.times[:, 0]), device=self.net_.device)
+            return self._predict_at(module, batch, positions).cpu().numpy()
+
+        scaled = predict_rows(self, X, predictions)  # (n, C, Q)
         return (scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]).astype(np.float32)
 
     # ---- subclass interface -------------------------------------------------------

@@ -12,7 +12,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from sklearn_msae import AIMEmbedder, to_panel
+from sklearn_msae import AIMEmbedder
+from sklearn_msae._base import encode
 
 TINY = {"size": "tiny", "max_epochs": 5, "random_state": 0}
 TINY_WIDTH = 32  # embed_dim of the "tiny" preset
@@ -86,7 +87,7 @@ def test_values_under_nan_do_not_reach_the_network(fitted, basic_motions):
     X_gappy = with_gaps(basic_motions[0])
     expected = fitted.transform(X_gappy)
     # what the estimator hands the network, with garbage written wherever a value is unobserved
-    batch = {key: torch.as_tensor(value) for key, value in fitted._tokenize(fitted._scale(to_panel(X_gappy))).items()}
+    batch = {key: torch.as_tensor(value) for key, value in encode(fitted, X_gappy)[1].items()}
     garbage = torch.where(batch["observed"], batch["x"], torch.full_like(batch["x"], 1e3))
     with torch.no_grad():
         np.testing.assert_array_equal(fitted.net_.module_.embed(garbage, batch["observed"]).numpy(), expected)
@@ -226,7 +227,7 @@ def test_epilepsy_with_30_percent_of_time_steps_missing(shared_uea):
     Z = embedder.transform(X)
     assert Z.shape == (len(X), TINY_WIDTH) and np.isfinite(Z).all()
     # what stands under a NaN never matters: the network gets garbage there and embeds the same
-    batch = {key: torch.as_tensor(value) for key, value in embedder._tokenize(embedder._scale(to_panel(X))).items()}
+    batch = {key: torch.as_tensor(value) for key, value in encode(embedder, X)[1].items()}
     garbage = torch.where(batch["observed"], batch["x"], torch.full_like(batch["x"], -1e4))
     with torch.no_grad():
         np.testing.assert_array_equal(embedder.net_.module_.embed(garbage, batch["observed"]).numpy(), Z)

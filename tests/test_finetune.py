@@ -19,8 +19,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, MAERegressor, RoMAEEmbedder
+from sklearn_msae._base import encode
 from sklearn_msae.datasets import load_uea
-from sklearn_msae.finetune import FineTuneNetwork
+from sklearn_msae.nn.finetune import FineTuneNetwork
 
 TINY_AIM = {"size": "tiny", "random_state": 0}
 SMALL_ROMAE = {"embed_dim": 32, "num_heads": 2, "decoder_embed_dim": 32, "decoder_num_heads": 2, "decoder_depth": 1}
@@ -264,7 +265,7 @@ def test_observation_dropout_hides_observations_in_training_only(embedder):
     embedder = clone(embedder).set_params(max_epochs=1).fit(X)
     clf = MAEClassifier(embedder, observation_dropout=0.5, max_epochs=2, random_state=0).fit(X, y)
     network = clf.net_.module_
-    tokens = embedder._tokenize(embedder._scale(embedder._validate_input(X, reset=False)))
+    _, tokens = encode(embedder, X)
     batch = {name: torch.as_tensor(value) for name, value in tokens.items()}
     with torch.no_grad():
         predicted = torch.softmax(network(**batch).double(), dim=1).numpy()  # eval mode after fit
@@ -333,7 +334,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(basic_motions, aim):
     assert classifier.n_epochs_ == len(valid_loss) == best + 3 < 60  # measured: stops after 5 epochs
     # the weights kept are the best epoch's: they give its validation loss again
     embedder = classifier.embedder_
-    batch = embedder._tokenize(embedder._scale(embedder._validate_input(X_train, reset=False)))
+    _, batch = encode(embedder, X_train)
     targets = np.searchsorted(classifier.classes_, y_train)
     _, valid = net.train_split(net.get_dataset(batch, targets), targets)  # the same seeded, stratified split
     total, count = 0.0, 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import Block, drop_path_rates, key_padding_bias, masked_mse
+from .layers import Block, drop_path_rates, key_padding_bias, masked_mse, numbered
 from .masking import aim_artificial_mask, drop_time_steps, fill_linear, hybrid_selection, inherited_mask
 
 # Constructor presets: "small" is the CPU default; "base" is the LSM-2 size (ViT-1D encoder
@@ -301,6 +301,25 @@ class AIM(nn.Module):
         if pooling == "mean":
             return h.sum((1, 2)) / valid.sum((1, 2))[:, None]  # (B, d)
         return (h.sum(2) / valid.sum(2).clamp(min=1)[..., None]).flatten(1)  # (B, C, d) -> (B, C * d)
+
+    def layer_ids(self, **embed_kwargs) -> tuple[dict[str, int | None], int]:
+        """Layer id of every parameter in the stack that ``embed`` runs (MAE's ``get_layer_id_for_vit``).
+
+        Returns ``(ids, n_blocks)``: ``ids[name]`` is 0 for the value embedding, ``i + 1``
+        for block ``i``, ``n_blocks + 1`` for the final norm and None for what ``embed``
+        does not use (decoder, mask token); every block is used, whatever ``embed_kwargs``.
+        """
+        depth = len(self.blocks)
+
+        def layer_id(name: str) -> int | None:
+            block = numbered(name, "blocks.")
+            if name.startswith("value_embed."):
+                return 0
+            if block is not None:
+                return block + 1
+            return depth + 1 if name.startswith("norm.") else None
+
+        return {name: layer_id(name) for name, _ in self.named_parameters()}, depth
 
     def hide_observations(self, rate: float, x: torch.Tensor, observed: torch.Tensor) -> dict[str, torch.Tensor]:
         """An ``embed`` batch with a random ``rate`` of the observed time steps hidden (fine-tuning augmentation)."""

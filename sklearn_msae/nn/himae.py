@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import masked_mse
+from .layers import masked_mse, numbered
 from .masking import PATCH_MASKS, drop_time_steps, fill_linear
 
 SIZES = {
@@ -197,6 +197,22 @@ class HiMAE(nn.Module):
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
         return torch.cat(parts, dim=1)
+
+    def layer_ids(self, levels: tuple[int, ...] = (-1,), **embed_kwargs) -> tuple[dict[str, int | None], int]:
+        """Layer id of every parameter in the stack that ``embed(levels=levels)`` runs (MAE's ``get_layer_id_for_vit``).
+
+        Returns ``(ids, n_blocks)``: ``ids[name]`` is ``i + 1`` for encoder level ``i`` up
+        to the deepest of ``levels`` (the first level takes the place of an input
+        embedding), and None for what ``embed`` does not use (deeper levels, the
+        up-blocks and the reconstruction head); ``n_blocks`` counts the levels used.
+        """
+        used = max(level % len(self.encoder) for level in levels) + 1
+
+        def layer_id(name: str) -> int | None:
+            level = numbered(name, "encoder.")
+            return level + 1 if level is not None and level < used else None
+
+        return {name: layer_id(name) for name, _ in self.named_parameters()}, used
 
     def hide_observations(
         self, rate: float, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor

@@ -147,3 +147,10 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, counted: torch.Tensor) 
     """
     error = torch.where(counted, (pred - target) ** 2, 0.0)
     return error.sum() / counted.sum().clamp(min=1)
+
+
+def numbered(name: str, prefix: str) -> int | None:
+    """The index ``i`` of a parameter named ``prefix + "i." + ...`` (a block of a ``ModuleList``), else None."""
+    if not name.startswith(prefix):
+        return None
+    return int(name[len(prefix) :].split(".")[0])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import Block, RMSNorm, drop_path_rates, key_padding_bias, masked_mse
+from .layers import Block, RMSNorm, drop_path_rates, key_padding_bias, masked_mse, numbered
 from .masking import drop_at_random, n_masked, shuffle_real_tokens
 from .rotary import RotaryEmbedding
 
@@ -307,6 +307,24 @@ class RoMAE(nn.Module):
         tokens = latent[:, int(self.use_cls) :]  # (B, N, E) without [CLS]
         total = torch.where(token_mask[..., None], tokens, 0.0).sum(1)  # (B, E)
         return total / token_mask.sum(1, keepdim=True).clamp(min=1)
+
+    def layer_ids(self, layer: int = -1, **embed_kwargs) -> tuple[dict[str, int | None], int]:
+        """Layer id of every parameter in the stack that ``embed(layer=layer)`` runs (MAE's ``get_layer_id_for_vit``).
+
+        Returns ``(ids, n_blocks)``: ``ids[name]`` is 0 for the token embedding and the
+        [CLS] token, ``i + 1`` for encoder block ``i`` up to ``layer``, and None for what
+        ``embed`` does not use (later blocks, decoder, mask token); ``n_blocks`` counts
+        the blocks used.
+        """
+        used = layer % len(self.encoder.blocks) + 1
+
+        def layer_id(name: str) -> int | None:
+            if name.startswith("token_embed.") or name == "cls_token":
+                return 0
+            block = numbered(name, "encoder.blocks.")
+            return block + 1 if block is not None and block < used else None
+
+        return {name: layer_id(name) for name, _ in self.named_parameters()}, used
 
     def hide_observations(
         self, rate: float, values: torch.Tensor, positions: torch.Tensor, token_mask: torch.Tensor,

@@ -27,9 +27,10 @@ import inspect
 import pandas as pd
 
 from .._base import BaseMAEEmbedder
+from .._docs import fill
 from ._compat import SklearnStepTransformer
 
-_PARAMETERS_MARKER = "    {embedder_parameters}"
+_PARAMETERS_MARKER = "{embedder_parameters}"
 
 
 class BaseEmbedderTransformer(SklearnStepTransformer):
@@ -142,12 +143,13 @@ def _mirrored_init(cls):
 
 def _with_embedder_parameters(docstring: str | None, embedder_class: type) -> str:
     """``docstring`` with its ``{embedder_parameters}`` line replaced by the embedder's parameters."""
-    if docstring is None or _PARAMETERS_MARKER not in docstring:
+    if docstring is None or not any(line.strip() == _PARAMETERS_MARKER for line in docstring.splitlines()):
         raise TypeError(
             f"the docstring of an adapter of {embedder_class.__name__} must hold the line "
-            f"{_PARAMETERS_MARKER.strip()!r} where the embedder's parameters go"
+            f"{_PARAMETERS_MARKER!r} where the embedder's parameters go"
         )
-    return docstring.replace(_PARAMETERS_MARKER, _numpydoc_section(embedder_class.__doc__ or "", "Parameters"))
+    parameters = _numpydoc_section(embedder_class.__doc__ or "", "Parameters")
+    return fill(docstring, embedder_parameters=parameters)
 
 
 def _numpydoc_section(docstring: str, title: str) -> str:
