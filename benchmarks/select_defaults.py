@@ -122,6 +122,7 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", nargs="+", choices=DATASETS)
     parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
     parser.add_argument("--embedders", nargs="+", choices=list(EMBEDDERS), default=list(EMBEDDERS))
+    parser.add_argument("--candidates", nargs="+", help="default: every candidate of each embedder")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output-dir", type=Path)
@@ -140,8 +141,10 @@ def main(argv=None) -> int:
         (dataset, float(rate), embedder, candidate)
         for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
         for candidate in CANDIDATES[embedder]
-        # gap_fill only acts where values are missing: on complete sets one candidate stands for all
-        if rate > 0 or candidate == next(iter(CANDIDATES[embedder]))
+        # AIM's gap_fill only acts where values are missing: on complete sets one candidate stands for both
+        # (HiMAE's also fills the patches hidden in pretraining)
+        if (rate > 0 or embedder == "himae" or candidate == next(iter(CANDIDATES[embedder])))
+        and (args.candidates is None or candidate in args.candidates)
     ]
     todo = [cell for cell in cells if cell not in done]
     print(f"{len(cells) - len(todo)} of {len(cells)} cells done; running {len(todo)}", flush=True)

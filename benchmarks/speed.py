@@ -44,8 +44,6 @@ from sktime.datasets import load_basic_motions
 from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
-from sklearn_msae._base import _fit_scaling
-from sklearn_msae._onnx import _GRAPHS
 from sklearn_msae._training import fused_optimizer, pretrain, warmup_cosine
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -131,7 +129,7 @@ def training_overhead(sizes) -> str:
 def training_problem(embedder, X):
     """What ``embedder.fit(X)`` hands to `pretrain`: module class and arguments, batch dict, training arguments."""
     panel = embedder._validate_input(X, reset=True)  # the first lines of `BaseMAEEmbedder._fit`
-    embedder.channel_center_, embedder.channel_scale_ = _fit_scaling(panel, embedder.scaling)
+    embedder.channel_center_, embedder.channel_scale_ = embedder._learn_scaling(panel, None)
     batch = embedder._tokenize(embedder._scale(panel))
     return embedder._module, embedder._module_kwargs(panel), batch, embedder._train_kwargs()
 
@@ -179,7 +177,7 @@ def inference(sizes) -> str:
     embedder.fit(rng.standard_normal((64, 1, 1000), dtype=np.float32))
     X = rng.standard_normal((sizes["windows"], 1, 1000), dtype=np.float32)
     one = X[:1]
-    graph = _GRAPHS[type(embedder.net_.module_)](embedder).eval()  # the graph `to_onnx` exports
+    graph = embedder.onnx_graph()  # the graph `to_onnx` exports, in eval mode
     with torch.inference_mode(), FlopCounterMode(display=False) as flops:
         graph(torch.from_numpy(one))
 

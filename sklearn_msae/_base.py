@@ -233,15 +233,18 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return pretrained
 
     def _learn_scaling(self, panel: Panel, source: ChunkSource | None) -> tuple[np.ndarray, np.ndarray]:
-        """Channel scaling of the in-memory ``panel``, or of ``source`` in one pass over its chunks."""
-        if source is None:
-            return _fit_scaling(panel, self.scaling)
-        moments, size = ChannelMoments(self.n_channels_), self._rows_per_chunk(source)
-        for start in range(0, len(source), size):
-            moments.update(self._validate_chunk(source, start, size).values)
+        """Channel scaling in one pass of `ChannelMoments` (float64): the in-memory ``panel`` is one chunk,
+        a streamed ``source`` is read chunk by chunk (as `StandardScaler.fit` is one `partial_fit`)."""
+        moments = ChannelMoments(panel.n_channels)
+        chunks = [panel] if source is None else (
+            self._validate_chunk(source, start, size)
+            for size in [self._rows_per_chunk(source)] for start in range(0, len(source), size)
+        )
+        for chunk in chunks:
+            moments.update(chunk.values)
         _check_observed(moments.count > 0)
         if self.scaling is None:
-            return _no_scaling(self.n_channels_)
+            return _no_scaling(panel.n_channels)
         return _finished_scaling(*moments.center_scale(self.scaling))
 
     def _rows_per_chunk(self, source: ChunkSource) -> int:
@@ -284,7 +287,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
         >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
         >>> embedder.transform(X[:5]).shape
-        (5, 64)
+        (5, 120)
         >>> embedder.get_feature_names_out()[:2].tolist()
         ['himaeembedder0', 'himaeembedder1']
         """
@@ -526,7 +529,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ...     session = onnxruntime.InferenceSession(path)
         ...     features = session.run(None, {"X": X[:5]})[0]
         >>> features.shape
-        (5, 64)
+        (5, 120)
         >>> bool(np.allclose(features, embedder.transform(X[:5]), atol=1e-4))
         True
         """
@@ -555,7 +558,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> graph = AIMEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X).onnx_graph()
         >>> example, dynamic_shapes = graph.example_inputs()
         >>> graph(**example).shape  # two series of the fitted length
-        torch.Size([2, 32])
+        torch.Size([2, 192])
         """
         check_is_fitted(self)
         self._check_transform_params()
@@ -798,25 +801,6 @@ def _is_tabular(X) -> bool:
         return False
     shape = X.shape if hasattr(X, "shape") else np.asarray(X).shape
     return len(shape) == 2
-
-
-def _fit_scaling(panel: Panel, scaling: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel centre and scale over observed values (NaN-aware).
-
-    ``"standard"``: mean and standard deviation. ``"minmax"``: maps each channel's
-    training range to [-1, 1] (HiMAE's tanh head). A constant channel gets scale 1.
-    """
-    n_channels = panel.n_channels
-    _check_observed(panel.observed.any(axis=(0, 2)))
-    if scaling is None:
-        return _no_scaling(n_channels)
-    per_channel = np.moveaxis(panel.values, 1, 0).reshape(n_channels, -1)  # (C, n*T)
-    if scaling == "standard":
-        center, scale = np.nanmean(per_channel, axis=1), np.nanstd(per_channel, axis=1)
-    else:
-        low, high = np.nanmin(per_channel, axis=1), np.nanmax(per_channel, axis=1)
-        center, scale = (high + low) / 2, (high - low) / 2
-    return _finished_scaling(center, scale)
 
 
 def _check_observed(observed: np.ndarray) -> None:

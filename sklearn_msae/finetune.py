@@ -115,7 +115,7 @@ class _BaseFineTuner(BaseEstimator):
         >>> embedder = AIMEmbedder(size="tiny", max_epochs=1, random_state=0)  # pretrained on X in fit
         >>> clf = MAEClassifier(embedder, max_epochs=2, random_state=0).fit(X, y)
         >>> clf.n_epochs_, clf.embedder_.transform(X[:3]).shape
-        (2, (3, 32))
+        (2, (3, 192))
         """
         fit_all_or_nothing(self, self._fit, X, y)
         return self
@@ -402,7 +402,7 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
     >>> probe = MAEClassifier(embedder, freeze=True, max_epochs=2, random_state=0).fit(X, y)
     >>> clf = MAEClassifier(embedder, layer_decay=0.75, max_epochs=2, random_state=0).fit(X, y)
     >>> clf.embedder_.transform(X[:3]).shape  # fine-tuned embeddings
-    (3, 32)
+    (3, 192)
     """
 
     _parameter_constraints: dict = {

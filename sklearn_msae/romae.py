@@ -83,9 +83,9 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     Parameters
     ----------
     layer : int, default=-1
-        Encoder block whose output is pooled: ``0`` (first) to ``depth - 1`` (last);
-        negative values count from the last block. Transform-only: changing it needs no
-        refit.
+        Encoder block whose output is pooled: ``1`` (first) to ``depth`` (last);
+        negative values count from the last block (``-1``), as HiMAE's ``layer`` counts
+        its levels. Transform-only: changing it needs no refit.
     pooling : {"cls", "mean"}, default="cls"
         The output of the learned [CLS] token (needs ``use_cls=True``), or the mean over
         the real tokens. Transform-only.
@@ -337,10 +337,10 @@ class RoMAEEmbedder(BaseMAEEmbedder):
 
     def _check_transform_params(self) -> None:
         depth = self._encoder_size()["depth"]
-        if not -depth <= self.layer < depth:
+        if not (1 <= self.layer <= depth or -depth <= self.layer <= -1):
             raise ValueError(
                 f"layer={self.layer} is out of range: the encoder has {depth} blocks, so layer must be in "
-                f"0..{depth - 1} or in -{depth}..-1 (counting from the last block)"
+                f"1..{depth} or in -{depth}..-1 (counting from the last block)"
             )
         if self.pooling == "cls" and not self.use_cls:
             raise ValueError("pooling='cls' needs use_cls=True; use pooling='mean' for a network without [CLS]")
@@ -426,7 +426,8 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         return self._predict_at(inference_module(self.net_), batch, positions)
 
     def _embed_kwargs(self) -> dict:
-        return {"pooling": self.pooling, "layer": self.layer}
+        # the network indexes its blocks from 0; the estimator's layer counts them from 1, as HiMAE's levels
+        return {"pooling": self.pooling, "layer": self.layer - 1 if self.layer > 0 else self.layer}
 
     @property
     def _n_features_out(self) -> int:

@@ -307,8 +307,9 @@ LAYER_CASES = [
     ("HiMAEEmbedder", 5, r"layer=5 is out of range: this network has 4 levels, so layer must be in 1\.\.4, in -4\.\.-1 .*'all'"),
     ("HiMAEEmbedder", 0, r"layer=0 is out of range: .* in 1\.\.4, in -4\.\.-1"),
     ("HiMAEEmbedder", -5, r"layer=-5 is out of range: .* in 1\.\.4, in -4\.\.-1"),
-    ("RoMAEEmbedder", 2, r"layer=2 is out of range: the encoder has 2 blocks, so layer must be in 0\.\.1 or in -2\.\.-1"),
-    ("RoMAEEmbedder", -3, r"layer=-3 is out of range: the encoder has 2 blocks, so layer must be in 0\.\.1 or in -2\.\.-1"),
+    ("RoMAEEmbedder", 3, r"layer=3 is out of range: the encoder has 2 blocks, so layer must be in 1\.\.2 or in -2\.\.-1"),
+    ("RoMAEEmbedder", 0, r"layer=0 is out of range: the encoder has 2 blocks, so layer must be in 1\.\.2 or in -2\.\.-1"),
+    ("RoMAEEmbedder", -3, r"layer=-3 is out of range: the encoder has 2 blocks, so layer must be in 1\.\.2 or in -2\.\.-1"),
 ]
 
 

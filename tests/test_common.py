@@ -25,7 +25,7 @@ ESTIMATORS = [
     ),
     RoMAEEmbedder(
         tokens="value", time_scale=0.5, embed_dim=16, depth=2, num_heads=2, decoder_embed_dim=16, decoder_depth=1,
-        decoder_num_heads=2, layer=0, scaling="minmax", **FAST,
+        decoder_num_heads=2, layer=1, scaling="minmax", **FAST,
     ),
     MAEClassifier(
         AIMEmbedder(size="tiny", patch_size=1, **FAST), layer_decay=0.75, label_smoothing=0.1, lr=1e-2, **FAST,

@@ -185,7 +185,7 @@ def test_layer_decay_sets_a_learning_rate_per_block():
             {"value_embed.": 1 / 8, "blocks.0.": 1 / 4, "blocks.1.": 1 / 2, "norm.": 1},
         ),
         (
-            RoMAEEmbedder(layer=0, depth=2, **SMALL_ROMAE, **fast),  # embeds block 0's output: block 1 is unused
+            RoMAEEmbedder(layer=1, depth=2, **SMALL_ROMAE, **fast),  # embeds the first block's output: the second is unused
             {"token_embed.": 1 / 4, "cls_token": 1 / 4, "encoder.blocks.0.": 1 / 2},
         ),
         (

@@ -35,10 +35,11 @@ def test_linear_gap_fill_moves_the_embedding_less_than_zeros(name):
     assert (moved["linear"] < moved["zero"]).mean() > 0.9
 
 
-@pytest.mark.parametrize("name", list(EMBEDDERS))
-def test_gap_fill_changes_nothing_on_complete_series(name):
+def test_aim_gap_fill_changes_nothing_on_complete_series():
+    """AIM's encoder never reads a hidden token, so only real gaps are filled (HiMAE's also reads its hidden
+    patches as interpolation in pretraining, by design)."""
     X, _ = load_uea("BasicMotions", split="train")
-    embeddings = [EMBEDDERS[name](gap_fill=gap_fill).fit(X).transform(X) for gap_fill in ("zero", "linear")]
+    embeddings = [EMBEDDERS["aim"](gap_fill=gap_fill).fit(X).transform(X) for gap_fill in ("zero", "linear")]
     np.testing.assert_array_equal(*embeddings)
 
 

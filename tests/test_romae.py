@@ -65,8 +65,8 @@ def test_basic_motions_embedding_layers_and_feature_names(fitted):
     Z = embedder.transform(X)
     assert Z.shape == (40, 32) and Z.dtype == np.float32 and np.isfinite(Z).all()
     assert embedder.tokens_ == "timestep" and embedder.net_.module_.encoder.rope.n_axes == 1
-    assert not np.allclose(embedder.set_params(layer=0).transform(X), Z)
-    np.testing.assert_array_equal(embedder.set_params(layer=1).transform(X), Z)  # layer 1 is the last of 2
+    assert not np.allclose(embedder.set_params(layer=1).transform(X), Z)
+    np.testing.assert_array_equal(embedder.set_params(layer=2).transform(X), Z)  # layer 2 is the last of 2
     mean = embedder.set_params(layer=-1, pooling="mean").transform(X)
     assert mean.shape == Z.shape and not np.allclose(mean, Z)
     embedder.set_params(pooling="cls")
@@ -270,7 +270,7 @@ def test_interpolate_recovers_a_smooth_signal():
 @pytest.mark.parametrize(
     "params, X_kind, match",
     [
-        ({"layer": 2}, "aligned", r"layer=2 is out of range: the encoder has 2 blocks, so layer must be in 0\.\.1"),
+        ({"layer": 3}, "aligned", r"layer=3 is out of range: the encoder has 2 blocks, so layer must be in 1\.\.2"),
         ({"layer": -3}, "aligned", r"layer=-3 is out of range"),
         ({"use_cls": False}, "aligned", r"pooling='cls' needs use_cls=True"),
         ({"embed_dim": 12}, "staggered", r"embed_dim=12 and num_heads=2 do not fit 'value' tokens: .* multiple of 4"),

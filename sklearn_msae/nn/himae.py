@@ -88,9 +88,10 @@ class HiMAE(nn.Module):
     masking : {"random", "block"}
         Patches drawn uniformly, or one contiguous block.
     gap_fill : {"zero", "linear"}
-        What the encoder reads at unobserved samples: 0 (the paper), or the linear
-        interpolation of the visible samples around them (`fill_linear`). Hidden patches
-        are 0 either way, and no interpolation reads a hidden sample.
+        What the encoder reads at every sample it may not see (a hidden patch in
+        pretraining, an unobserved sample always): 0 (the paper), or the linear
+        interpolation of the samples it sees around them (`fill_linear`), which never
+        reads a hidden sample.
     """
 
     def __init__(
@@ -160,7 +161,9 @@ class HiMAE(nn.Module):
         ``x`` (B, C, T) holds 0 where ``observed`` is False and after ``lengths``.
         """
         mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
-        visible = self.fill_gaps(x, observed & ~mask, lengths)  # (B, C, T): hidden patches 0
+        # hidden patches and unobserved samples alike: whatever the encoder may not see reads as gap_fill says,
+        # so pretraining shows it the very input that gaps give at transform
+        visible = self.fill_gaps(x, observed & ~mask, lengths)  # (B, C, T)
         pred = self.forward_decoder(self.forward_encoder(visible, lengths), x.shape[-1])
         return self.forward_loss(x, pred, mask, observed), pred, mask
 

@@ -235,10 +235,15 @@ def fill_linear(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     valid = valid.expand_as(x)
     length = x.shape[-1]
     index = torch.arange(length, device=x.device).expand_as(x)  # (..., T)
-    before = torch.where(valid, index, -1).cummax(-1).values  # (..., T): last valid index <= t, -1 if none
-    # first valid index >= t (length if none): the same running maximum on the reversed axis
-    reversed_index = torch.where(valid, length - 1 - index, -1).flip(-1).cummax(-1).values.flip(-1)
-    after = length - 1 - reversed_index  # (..., T)
+    # order[..., k] is the k-th valid index (the invalid ones follow); a sort and running counts rather than
+    # a running maximum, which ONNX cannot export
+    order = torch.where(valid, index, index + length).argsort(-1)  # (..., T)
+    count = valid.to(torch.int64).cumsum(-1)  # (..., T): valid positions <= t
+    earlier = count - valid.to(torch.int64)  # (..., T): valid positions < t
+    before = torch.where(count > 0, order.gather(-1, (count - 1).clamp(min=0)), -1)  # last valid <= t, -1 if none
+    after = torch.where(  # first valid >= t, length if none
+        earlier < count[..., -1:], order.gather(-1, earlier.clamp(max=length - 1)), length
+    )
     has_before, has_after = before >= 0, after < length
     x = torch.where(valid, x, 0.0)  # whatever stands at invalid positions is never read
     x_before = x.gather(-1, before.clamp(min=0))  # (..., T)

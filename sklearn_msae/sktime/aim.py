@@ -51,7 +51,7 @@ class AIMTransformer(BaseEmbedderTransformer):
     True
     >>> transformer = AIMTransformer(size="tiny", max_epochs=2, random_state=0)
     >>> transformer.fit_transform(X).shape
-    (40, 32)
+    (40, 192)
     """
 
     _embedder_class = AIMEmbedder
@@ -82,7 +82,7 @@ class AIMTransformer(BaseEmbedderTransformer):
         >>> X, _ = load_uea("BasicMotions", split="train")
         >>> X = X[:10, :, :50]  # a small panel keeps the example fast
         >>> [AIMTransformer(**params).fit_transform(X).shape for params in AIMTransformer.get_test_params()]
-        [(10, 32), (10, 48)]
+        [(10, 192), (10, 48)]
         """
         fast = {"batch_size": 16, "random_state": 0}
         return [

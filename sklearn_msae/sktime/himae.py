@@ -50,7 +50,7 @@ class HiMAETransformer(BaseEmbedderTransformer):
     >>> X_train, y_train = load_uea("BasicMotions", split="train", return_type="pd-multiindex")
     >>> transformer = HiMAETransformer(size="tiny", max_epochs=2, random_state=0)
     >>> transformer.fit_transform(X_train).shape
-    (40, 64)
+    (40, 120)
     >>> classifier = transformer * LogisticRegression(max_iter=1000)
     >>> classifier.fit(X_train, y_train).predict(X_train).shape
     (40,)
@@ -84,7 +84,7 @@ class HiMAETransformer(BaseEmbedderTransformer):
         >>> X, _ = load_uea("BasicMotions", split="train")
         >>> X = X[:10, :, :50]  # a small panel keeps the example fast
         >>> [HiMAETransformer(**params).fit_transform(X).shape for params in HiMAETransformer.get_test_params()]
-        [(10, 8), (10, 8)]
+        [(10, 12), (10, 8)]
         """
         fast = {"max_epochs": 1, "batch_size": 16, "random_state": 0}
         return [
