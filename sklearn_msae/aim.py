@@ -78,9 +78,9 @@ class AIMEmbedder(BaseMAEEmbedder):
         token in a series gives a block of zeros). Transform-only: changing it needs no
         refit. The default departs from LSM-2's mean: with 30 % of the steps dropped,
         cross-validation on the training splits of BasicMotions, RacketSports, Libras,
-        AtrialFibrillation and Epilepsy scored per-channel pooling with ``gap_fill="linear"``
-        0.710 on average, mean pooling 0.690, and the former defaults (mean, zeros) 0.571
-        (``benchmarks/results/select_defaults.md``).
+        AtrialFibrillation, Epilepsy and JapaneseVowels scored per-channel pooling with
+        ``gap_fill="linear"`` 0.749 on average, mean pooling 0.710, and the former
+        defaults (mean, zeros) 0.588 (``benchmarks/results/select_defaults.md``).
     size : {"tiny", "small", "base"}, default="small"
         Architecture preset (encoder width / depth / heads, decoder width / depth /
         heads): tiny (32 / 2 / 2, 32 / 1 / 2), small (64 / 4 / 4, 64 / 2 / 4; the CPU

@@ -151,7 +151,7 @@ def test_explicit_architecture_overrides_the_preset(basic_motions):
     module = embedder.net_.module_
     assert module.value_embed.out_features == 16 and module.blocks[0].attn.num_heads == 4
     assert len(module.blocks) == 2  # depth still from the preset
-    assert embedder.transform(basic_motions[0][:2]).shape == (2, 16)
+    assert embedder.transform(basic_motions[0][:2]).shape == (2, 6 * 16)  # per-channel pooling: 6 channels of width 16
 
 
 def test_reconstruct_keeps_observed_values_and_fills_every_nan(trained, basic_motions):

@@ -1,0 +1,47 @@
+"""``benchmarks/peers.py`` and ``benchmarks/select_defaults.py`` ``--quick`` end to end (issue 19)."""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(monkeypatch, name):
+    """A benchmark script imported as its command line runs it (``benchmarks/`` on sys.path)."""
+    pytest.importorskip("ts2vec", reason="the peers are the bench extra")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_peers_quick_run_compares_every_kind_of_method_and_resumes(monkeypatch, tmp_path):
+    peers = _script(monkeypatch, "peers")
+    quick = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--cache-dir", str(tmp_path / "cache")]
+    assert peers.main([*quick, "--methods", "minirocket", "ts2vec", "himae", "himae-ft", "--variant", "v1"]) == 0
+    rows = pd.read_csv(tmp_path / "peers.csv")
+    assert sorted(rows["model"]) == [
+        "himae logistic", "himae svm", "himae-ft", "minirocket", "ts2vec logistic", "ts2vec svm",
+    ]
+    assert set(rows.loc[rows["method"].isin(["minirocket", "ts2vec"]), "variant"]) == {"peer"}
+    assert set(rows.loc[rows["method"].str.startswith("himae"), "variant"]) == {"v1"}
+    assert rows["accuracy"].between(0, 1).all() and (rows["fit_s"] > 0).all()
+    report = (tmp_path / "peers.md").read_text()
+    assert "| BasicMotions | 30% | 1 |" in report and "himae@v1" in report and "ts2vec (authors' svm)" in report
+
+    assert peers.main([*quick, "--methods", "minirocket", "--variant", "v1"]) == 0  # done: nothing reruns
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "peers.csv"), rows)
+
+
+def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path):
+    select = _script(monkeypatch, "select_defaults")
+    assert select.main(["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", "aim"]) == 0
+    rows = pd.read_csv(tmp_path / "select_defaults.csv")
+    expected = {(c, r) for c in select.CANDIDATES["aim"] for r in select.READOUTS["aim"]}
+    assert set(zip(rows["candidate"], rows["readout"])) == expected
+    assert set(rows["probe"]) == {"logistic", "svm"} and rows["cv_accuracy"].between(0, 1).all()
+    assert "## aim, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
