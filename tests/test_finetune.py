@@ -23,7 +23,7 @@ from sklearn_msae._base import encode
 from sklearn_msae.datasets import load_uea
 from sklearn_msae.nn.finetune import FineTuneNetwork
 
-TINY_AIM = {"size": "tiny", "random_state": 0}
+TINY_AIM = {"size": "tiny", "pooling": "mean", "random_state": 0}  # the pooling the thresholds were measured with
 SMALL_ROMAE = {"embed_dim": 32, "num_heads": 2, "decoder_embed_dim": 32, "decoder_num_heads": 2, "decoder_depth": 1}
 
 

@@ -39,7 +39,7 @@ CONFIGS = {
     "RoMAEEmbedder": (
         RoMAEEmbedder,
         {"embed_dim": 24, "num_heads": 2, "depth": 2, "decoder_embed_dim": 24, "decoder_depth": 1,
-         "decoder_num_heads": 2, "layer": 0, "pooling": "mean"},
+         "decoder_num_heads": 2, "layer": 1, "pooling": "mean"},
     ),
 }
 FIT = {"max_epochs": 2, "random_state": 0}  # 1 batch per epoch on 12 series: forward call 2 is epoch 2
