@@ -80,11 +80,15 @@ def _run_cell_safely(run_cell, cell: tuple, *args) -> tuple[tuple, list[dict], s
         return cell, [], traceback.format_exc()
 
 
+def _model_accuracy(row: dict) -> str:
+    return f"{row['model']} {row['accuracy']:.3f}"
+
+
 def run_cells(run_cell, cells: list[tuple], done: set[tuple], args: tuple, csv_path: Path, columns: list[str],
-              n_jobs: int) -> int:
+              n_jobs: int, describe=_model_accuracy) -> int:
     """Run ``run_cell(*cell, *args)`` for every cell not ``done`` on ``n_jobs`` processes; return the failures.
 
-    Each cell's rows are appended to ``csv_path`` as it ends and printed; a failure is printed
+    Each cell's rows are appended to ``csv_path`` as it ends and printed (``describe(row)``); a failure is printed
     to stderr and leaves the cell for the next run.
     """
     todo = [cell for cell in cells if cell not in done]
@@ -99,5 +103,5 @@ def run_cells(run_cell, cells: list[tuple], done: set[tuple], args: tuple, csv_p
             print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
             continue
         pd.DataFrame(rows, columns=columns).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
-        print(", ".join(f"{row['model']} {row['accuracy']:.3f}" for row in rows), "—", cell, flush=True)
+        print(", ".join(describe(row) for row in rows), "—", cell, flush=True)
     return failures

@@ -22,15 +22,14 @@ import argparse
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from _baselines import PROBES  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _cells import read_results, run_cells, share_threads  # noqa: E402
 from _report import machine, versions  # noqa: E402
-from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder
@@ -81,13 +80,6 @@ def run_cell(dataset: str, missing_rate: float, embedder: str, candidate: str, q
     return rows
 
 
-def _safely(cell, quick, threads):
-    try:
-        return cell, run_cell(*cell, quick, threads), ""
-    except Exception:  # noqa: BLE001  (printed; the cell is retried by the next run)
-        return cell, [], traceback.format_exc()
-
-
 def report(results: pd.DataFrame) -> str:
     best = results.groupby([*KEY, "readout"])["cv_accuracy"].max().reset_index()  # the better probe
     lines = [
@@ -133,10 +125,7 @@ def main(argv=None) -> int:
     )
     output_dir.mkdir(parents=True, exist_ok=True)
     csv_path = output_dir / "select_defaults.csv"
-    threads = max(1, torch.get_num_threads() // args.n_jobs)
-    done = set()
-    if csv_path.exists():
-        done = set(map(tuple, pd.read_csv(csv_path)[KEY].astype({"missing_rate": float}).itertuples(index=False)))
+    done = {tuple(row) for row in read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float}).itertuples(index=False)}
     cells = [
         (dataset, float(rate), embedder, candidate)
         for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
@@ -146,18 +135,10 @@ def main(argv=None) -> int:
         if (rate > 0 or embedder == "himae" or candidate == next(iter(CANDIDATES[embedder])))
         and (args.candidates is None or candidate in args.candidates)
     ]
-    todo = [cell for cell in cells if cell not in done]
-    print(f"{len(cells) - len(todo)} of {len(cells)} cells done; running {len(todo)}", flush=True)
-    failures = 0
-    for cell, rows, error in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(
-        delayed(_safely)(cell, args.quick, threads) for cell in todo
-    ):
-        if error:
-            failures += 1
-            print(f"FAILED {cell}:\n{error}", file=sys.stderr, flush=True)
-            continue
-        pd.DataFrame(rows, columns=COLUMNS).to_csv(csv_path, mode="a", header=not csv_path.exists(), index=False)
-        print(cell, " ".join(f"{r['readout']}/{r['probe']} {r['cv_accuracy']:.3f}" for r in rows), flush=True)
+    failures = run_cells(
+        run_cell, cells, done, (args.quick, share_threads(args.n_jobs)), csv_path, COLUMNS, args.n_jobs,
+        describe=lambda row: f"{row['readout']}/{row['probe']} {row['cv_accuracy']:.3f}",
+    )
     (output_dir / "select_defaults.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
     return int(failures > 0)
 
