@@ -16,7 +16,11 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_msae import HiMAEEmbedder
 
-distributed = pytest.importorskip("distributed")
+# ImportError, not only a missing module: distributed imports ssl at import time, and a
+# Python whose _ssl extension does not load (seen on a CI machine) cannot run it at all.
+distributed = pytest.importorskip(
+    "distributed", reason="dask.distributed cannot be imported here", exc_type=ImportError
+)
 
 LAYERS = [1, 2, 3, 4]
 N_FOLDS = 3
