@@ -50,17 +50,28 @@ def interpolate_linear(X: np.ndarray, channel_fill: np.ndarray | None = None, ti
     return np.where(np.isnan(filled), fill[None, :, None], filled)
 
 
+#: MiniRocket's kernels span 9 steps: sktime refuses shorter series (PenDigits has 8).
+MINIROCKET_MIN_LENGTH = 9
+
+
 def minirocket_features(X_train: np.ndarray, seed: int):
     """MiniRocketMultivariate (10,000 kernels) fitted on ``X_train``; returns ``features(X)``.
 
     Where values are missing, each series' channel is interpolated linearly first
     (:func:`interpolate_linear`); a channel with no observed value gets its training mean.
+    Series shorter than MiniRocket's kernel are padded at the end with their last value.
     """
     from sktime.transformations.rocket import MiniRocketMultivariate
 
     channel_mean = np.nanmean(X_train, axis=(0, 2))
-    rocket = MiniRocketMultivariate(random_state=seed).fit(interpolate_linear(X_train, channel_mean))
-    return lambda X: rocket.transform(interpolate_linear(X, channel_mean))
+
+    def complete(X):
+        filled = interpolate_linear(X, channel_mean)
+        short = max(MINIROCKET_MIN_LENGTH - filled.shape[2], 0)
+        return np.pad(filled, ((0, 0), (0, 0), (0, short)), mode="edge")
+
+    rocket = MiniRocketMultivariate(random_state=seed).fit(complete(X_train))
+    return lambda X: rocket.transform(complete(X))
 
 
 def fit_minirocket(X_train: np.ndarray, y_train: np.ndarray, seed: int):
