@@ -124,7 +124,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         way. ``"linear"`` moves the embedding of a series with scattered gaps about as
         much as interpolating them would (``"zero"`` let the flags carry the gap pattern
         into every embedding: Libras with 30 % dropped, CV 0.206 with mean pooling); the
-        paper's configuration is ``pooling="mean", gap_fill="zero"``.
+        paper's configuration is ``pooling="mean", gap_fill="zero"``: ``AIMEmbedder.paper()``.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none.
@@ -186,6 +186,8 @@ class AIMEmbedder(BaseMAEEmbedder):
 
     _module = AIM
     _onnx_graph = _AIMGraph
+
+    paper_params = {"pooling": "mean", "gap_fill": "zero"}
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,

@@ -92,7 +92,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         ``"linear"`` departs from the paper; it was chosen by the same cross-validation
         (Libras 0.806 against 0.656, RacketSports 0.682 against 0.642, JapaneseVowels
         0.900 against 0.900 with every level read out; equal or lower on the three
-        smallest sets). The paper's embedding is ``layer=-1, gap_fill="zero"``.
+        smallest sets). The paper's embedding is ``layer=-1, gap_fill="zero"``: ``HiMAEEmbedder.paper()``.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none. The network's tanh output bounds
@@ -139,6 +139,8 @@ class HiMAEEmbedder(BaseMAEEmbedder):
 
     _module = HiMAE
     _onnx_graph = _HiMAEGraph
+
+    paper_params = {"layer": -1, "gap_fill": "zero"}
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,

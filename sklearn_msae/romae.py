@@ -109,7 +109,8 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         (seconds or hours give the same positions). The value used is ``time_scale_``.
     size : {"tiny-shallow", "tiny", "small", "base"}, default="tiny-shallow"
         Encoder preset (width / heads / blocks): tiny-shallow 180/3/2 (the CPU default),
-        tiny 180/3/12, small 432/6/12, base 720/12/12.
+        tiny 180/3/12, small 432/6/12, base 720/12/12. The paper's UEA experiments use
+        tiny, six times the blocks: ``RoMAEEmbedder.paper()``.
     embed_dim, depth, num_heads : int, default=None
         Encoder width, blocks and heads; each one given overrides ``size``.
     decoder_embed_dim, decoder_depth, decoder_num_heads : int, default=None
@@ -177,6 +178,8 @@ class RoMAEEmbedder(BaseMAEEmbedder):
 
     _module = RoMAE
     _onnx_graph = _RoMAEGraph
+
+    paper_params = {"size": "tiny"}
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,

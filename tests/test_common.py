@@ -64,3 +64,22 @@ def test_sktime_compatible(adapter_class, test_name):
         pytest.skip(reason)
     # every instance of get_test_params, on every sktime scenario that applies
     check_estimator(adapter_class, tests_to_run=test_name, raise_exceptions=True, verbose=False)
+
+
+@pytest.mark.parametrize(
+    ("Embedder", "expected"),
+    [
+        (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero"}),
+        (AIMEmbedder, {"pooling": "mean", "gap_fill": "zero"}),
+        (RoMAEEmbedder, {"size": "tiny"}),
+    ],
+)
+def test_paper_configuration_is_one_call_away(Embedder, expected):
+    """`paper()` gives the published configuration, and the caller's parameters win."""
+    embedder = Embedder.paper(max_epochs=3)
+    assert {name: embedder.get_params()[name] for name in expected} == expected
+    assert embedder.max_epochs == 3
+    assert {name: Embedder().get_params()[name] for name in expected} != expected  # the defaults depart
+    assert Embedder.paper(**{name: Embedder().get_params()[name] for name in expected}).get_params() == (
+        Embedder().get_params()
+    )
