@@ -138,12 +138,13 @@ def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quic
 
 
 def grid(datasets, missing_rates, seeds, methods, variant) -> list[tuple]:
-    """Every cell asked for, seed by seed, so that a partial run covers every set once first.
+    """Every cell asked for, seed by seed and set by set (in the order given), every method of a set
+    together, so that a partial run already compares the methods on the sets it covered.
 
     The ``ONE_SEED`` sets run at ``SEEDS[0]`` only."""
     return [
         (dataset, float(rate), seed, method, PEER_VARIANT if method in PEERS else variant)
-        for seed in seeds for method in methods for dataset in datasets for rate in missing_rates
+        for seed in seeds for dataset in datasets for method in methods for rate in missing_rates
         if seed == SEEDS[0] or dataset not in ONE_SEED
     ]
 
