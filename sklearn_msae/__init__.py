@@ -7,7 +7,6 @@ from .aim import AIMEmbedder
 from .finetune import MAEClassifier, MAERegressor
 from .himae import HiMAEEmbedder
 from .impute import MAEImputer
-from .recordings import RecordingEmbedder, RecordingStore, RecordingWindower, label_windows
 from .romae import RoMAEEmbedder
 
 __version__ = "0.1.0.dev0"
@@ -21,10 +20,6 @@ __all__ = [
     "MAEClassifier",
     "MAERegressor",
     "MAEImputer",
-    "RecordingEmbedder",
-    "RecordingStore",
-    "RecordingWindower",
-    "label_windows",
     "RoMAEEmbedder",
     "Panel",
     "to_panel",

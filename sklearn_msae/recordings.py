@@ -234,7 +234,7 @@ class _Recordings:
     def __init__(self, X):
         self.store = X if isinstance(X, RecordingStore) else None
         if self.store is not None:
-            self.subjects, self.columns, self.axis = list(X.subjects), list(X.columns), X.axis
+            self.subjects, self.columns, self.axis = list(X.subjects), list(X.columns), X._axis
             return
         self.frames = _frames(X)
         if not self.frames:
@@ -248,11 +248,11 @@ class _Recordings:
 
     def __iter__(self):
         for subject in self.subjects:
-            yield self.recording(subject)
+            yield self._recording(subject)
 
-    def recording(self, subject) -> _Recording:
+    def _recording(self, subject) -> _Recording:
         if self.store is not None:
-            return self.store.recording(subject)
+            return self.store._recording(subject)
         return _recording_from_frame(subject, self.frames[subject], self.columns)
 
 
@@ -308,7 +308,7 @@ class RecordingStore:
         return [] if self._meta is None else list(self._meta["columns"])
 
     @property
-    def axis(self) -> _TimeAxis:
+    def _axis(self) -> _TimeAxis:
         if self._meta is None:
             raise ValueError(f"the RecordingStore at {self.path} is empty: append a recording first")
         return _TimeAxis(self._meta["time"], self._meta["tz"])
@@ -337,8 +337,8 @@ class RecordingStore:
             self.path.mkdir(parents=True, exist_ok=True)
             tz = None if axis.tz is None else str(axis.tz)
             self._meta = {"columns": [str(c) for c in frame.columns], "time": axis.kind, "tz": tz, "subjects": []}
-        elif axis != self.axis and str(axis) != str(self.axis):
-            raise ValueError(f"subject {subject!r}: {axis} stamps appended to a store of {self.axis} stamps")
+        elif str(axis) != str(self._axis):
+            raise ValueError(f"subject {subject!r}: {axis} stamps appended to a store of {self._axis} stamps")
         recording = _recording_from_frame(subject, frame.set_axis([str(c) for c in frame.columns], axis=1), self.columns)
         if len(recording.times) and (np.diff(_as_numbers(frame.index)) < 0).any():
             raise ValueError(f"subject {subject!r}: the stamps appended are not in time order; sort them first")
@@ -359,7 +359,7 @@ class RecordingStore:
         """Number of samples stored for ``subject``."""
         return (self._folder(subject) / "times.bin").stat().st_size // 8
 
-    def recording(self, subject) -> _Recording:
+    def _recording(self, subject) -> _Recording:
         times = self._memmap(subject, "times.bin", self._time_dtype)
         values = self._memmap(subject, "values.bin", np.float32).reshape(-1, len(self.columns))
         return _Recording(subject, times, values)
@@ -693,11 +693,11 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                 "so drop or average the duplicates first (or use timestamps='grid', which averages them)"
             )
         bounds = np.searchsorted(times, np.stack([starts, starts + self.window_]), side="left")
-        since = self.axis_.labels(times) if self.axis_.kind == "numeric" else pd.TimedeltaIndex(times, unit="ns")
         frames = []
         for (a, b), start in zip(bounds.T, starts):
-            offset = since[a:b] - (start if self.axis_.kind == "numeric" else pd.Timedelta(int(start), unit="ns"))
-            frames.append(pd.DataFrame(values[a:b], index=offset, columns=list(self.channels_)))
+            since = times[a:b] - start  # RoMAE reads a timedelta index as seconds: positions from the window's start
+            index = pd.to_timedelta(since, unit="ns") if self.axis_.is_duration else pd.Index(since)
+            frames.append(pd.DataFrame(values[a:b], index=index, columns=list(self.channels_)))
         return frames
 
     def _empty(self, subject) -> Windows:
