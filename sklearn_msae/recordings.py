@@ -301,10 +301,41 @@ class RecordingStore:
 
     @property
     def subjects(self) -> list:
+        """The subjects, in the order of their first `append`.
+
+        Returns
+        -------
+        list
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> store = RecordingStore(tempfile.mkdtemp())
+        >>> for subject in ("bob", "ann"):
+        ...     store.append(subject, pd.DataFrame({"x": [1.0]}, index=[0.0]))
+        >>> store.subjects
+        ['bob', 'ann']
+        """
         return [] if self._meta is None else [subject for subject, _ in self._meta["subjects"]]
 
     @property
     def columns(self) -> list:
+        """The channel names (as strings), set by the first `append`.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> store = RecordingStore(tempfile.mkdtemp())
+        >>> store.append("ann", pd.DataFrame({"hr": [60.0], "acc": [0.1]}, index=[0.0]))
+        >>> store.columns
+        ['hr', 'acc']
+        """
         return [] if self._meta is None else list(self._meta["columns"])
 
     @property
@@ -327,6 +358,17 @@ class RecordingStore:
         ------
         ValueError
             Columns or time stamps of another kind than the store's, or stamps out of order.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> store = RecordingStore(tempfile.mkdtemp())
+        >>> store.append("ann", pd.DataFrame({"x": [1.0, 2.0]}, index=[0.0, 1.0]))
+        >>> store.append("ann", pd.DataFrame({"x": [0.0]}, index=[0.5]))
+        Traceback (most recent call last):
+        ...
+        ValueError: subject 'ann': the stamps appended start before the last stamp stored; append each recording in time order
         """
         if isinstance(subject, np.integer):
             subject = int(subject)
@@ -356,7 +398,25 @@ class RecordingStore:
         (self.path / "store.json").write_text(json.dumps(self._meta))
 
     def n_samples(self, subject) -> int:
-        """Number of samples stored for ``subject``."""
+        """Number of samples stored for ``subject``.
+
+        Parameters
+        ----------
+        subject : str or int
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> store = RecordingStore(tempfile.mkdtemp())
+        >>> store.append(7, pd.DataFrame({"x": [1.0, 2.0]}, index=[0.0, 1.0]))
+        >>> store.n_samples(7)
+        2
+        """
         return (self._folder(subject) / "times.bin").stat().st_size // 8
 
     def _recording(self, subject) -> _Recording:
@@ -409,6 +469,19 @@ class Windows:
         its last), ``n_kept`` and ``n_dropped`` (slots under ``min_coverage``, windows
         with no sample included), and ``first_start``, the start of its first slot
         (NaT or NaN for a subject with no sample).
+
+    See Also
+    --------
+    RecordingWindower : makes them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_msae.recordings import RecordingWindower
+    >>> frame = pd.DataFrame({"x": np.arange(60.0)}, index=pd.timedelta_range(0, periods=60, freq="1min"))
+    >>> windows = RecordingWindower(window="20min").fit_transform({"ann": frame})
+    >>> len(windows), windows.X.shape, windows.index["start"].tolist()
+    (3, (3, 1, 20), [Timedelta('0 days 00:00:00'), Timedelta('0 days 00:20:00'), Timedelta('0 days 00:40:00')])
     """
 
     X: np.ndarray | list
@@ -419,23 +492,61 @@ class Windows:
         return len(self.index)
 
     def take(self, rows) -> Windows:
-        """The windows at positions ``rows`` (same report)."""
+        """The windows at positions ``rows`` (same report).
+
+        Parameters
+        ----------
+        rows : array-like of int
+
+        Returns
+        -------
+        Windows
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower
+        >>> frame = pd.DataFrame({"x": np.arange(60.0)}, index=np.arange(60.0))
+        >>> windows = RecordingWindower(window=20).fit_transform([frame])
+        >>> windows.take([2]).index["start"].tolist()
+        [40.0]
+        """
         rows = np.asarray(rows, dtype=np.int64)
         X = self.X[rows] if isinstance(self.X, np.ndarray) else [self.X[i] for i in rows]
         return Windows(X, self.index.iloc[rows].reset_index(drop=True), self.report)
 
     @classmethod
     def concat(cls, parts: list[Windows]) -> Windows:
-        """The windows of ``parts`` one after another; their reports are summed per subject."""
+        """The windows of ``parts`` one after another; their reports are summed per subject.
+
+        Parameters
+        ----------
+        parts : list of Windows
+            All with grid windows of one shape, or all with raw windows.
+
+        Returns
+        -------
+        Windows
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower, Windows
+        >>> frame = pd.DataFrame({"x": np.arange(60.0)}, index=np.arange(60.0))
+        >>> windower = RecordingWindower(window=20, chunk_size=2).fit([frame])
+        >>> chunks = list(windower.iter_windows([frame]))     # 3 slots: chunks of 2 and 1
+        >>> [len(chunk) for chunk in chunks], len(Windows.concat(chunks))
+        ([2, 1], 3)
+        """
         X = np.concatenate([p.X for p in parts]) if isinstance(parts[0].X, np.ndarray) else [w for p in parts for w in p.X]
         index = pd.concat([p.index for p in parts], ignore_index=True)
-        return cls(X, index, cls.concat_reports([p.report for p in parts]))
+        return cls(X, index, _concat_reports([p.report for p in parts]))
 
-    @staticmethod
-    def concat_reports(reports: list[pd.DataFrame]) -> pd.DataFrame:
-        """Reports of chunks summed per subject (the first slot: the earliest)."""
-        rules = {"n_windows": "sum", "n_kept": "sum", "n_dropped": "sum", "first_start": "min"}
-        return pd.concat(reports).groupby(level=0, sort=False).agg(rules)
+
+def _concat_reports(reports: list[pd.DataFrame]) -> pd.DataFrame:
+    """Reports of chunks summed per subject (the first slot: the earliest)."""
+    rules = {"n_windows": "sum", "n_kept": "sum", "n_dropped": "sum", "first_start": "min"}
+    return pd.concat(reports).groupby(level=0, sort=False).agg(rules)
 
 
 class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -554,6 +665,15 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower
+        >>> frame = pd.DataFrame({"x": np.ones(90)}, index=pd.date_range("2024-01-01", periods=90, freq="20s"))
+        >>> windower = RecordingWindower(window="5min").fit({"ann": frame})
+        >>> pd.Timedelta(windower.freq_, unit="ns"), windower.n_cells_    # freq inferred: the median interval
+        (Timedelta('0 days 00:00:20'), 15)
         """
         recordings = _Recordings(X)
         self.axis_ = recordings.axis
@@ -583,6 +703,17 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         windows : Windows
             The windows kept, their ``index`` (subject, start, end, coverage) and the
             per-subject ``report`` of windows kept and dropped.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower
+        >>> frame = pd.DataFrame({"x": [1.0, 2.0, 4.0]}, index=[0.0, 0.5, 3.0])  # numeric stamps
+        >>> windows = RecordingWindower(window=2, freq=1.0, min_coverage=0).fit([frame]).transform([frame])
+        >>> windows.X                                        # cells [0, 1) [1, 2) | [2, 3) [3, 4)
+        array([[[1.5, nan]],
+        <BLANKLINE>
+               [[nan, 4. ]]], dtype=float32)
         """
         return Windows.concat(list(self.iter_windows(X)))
 
@@ -602,6 +733,15 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Yields
         ------
         windows : Windows
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower
+        >>> X = {s: pd.DataFrame({"x": np.ones(100)}, index=np.arange(100.0)) for s in ("ann", "bob")}
+        >>> windower = RecordingWindower(window=10, chunk_size=4).fit(X)
+        >>> [(w.index["subject"].iat[0], len(w)) for w in windower.iter_windows(X)]
+        [('ann', 4), ('ann', 4), ('ann', 2), ('bob', 4), ('bob', 4), ('bob', 2)]
         """
         check_is_fitted(self)
         recordings = _Recordings(X)
@@ -619,6 +759,14 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Returns
         -------
         int
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae.recordings import RecordingWindower
+        >>> frame = pd.DataFrame({"x": np.ones(3)}, index=[5.0, 6.0, 34.0])
+        >>> RecordingWindower(window=10, freq=1.0).fit([frame]).n_slots([frame])   # [0, 10) to [30, 40)
+        4
         """
         check_is_fitted(self)
         total = 0
@@ -846,6 +994,18 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : object
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
+        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
+        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
+        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
+        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        >>> model.fit(X).n_fit_windows_          # 4 of the 6 hourly windows
+        4
         """
         self.windower_ = clone(self.windower).fit(X)
         windows = self._sample_windows(X)
@@ -871,6 +1031,18 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
             One row per window, indexed by ``(subject, start)``; with ``aggregate``, one
             row per subject and period, indexed by ``(subject, period)``, with a last
             column ``observed_fraction``. Subjects without a kept window have no row.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
+        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
+        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
+        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
+        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        >>> model.fit(X).transform(X).index[:2].tolist()
+        [('ann', Timestamp('2024-01-01 00:00:00')), ('ann', Timestamp('2024-01-01 01:00:00'))]
         """
         check_is_fitted(self)
         parts, report = [], []
@@ -887,7 +1059,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         frame = pd.concat(parts) if parts else pd.DataFrame(columns=self._window_features(), dtype=np.float32)
         if self.aggregate is None:
             return frame
-        return self._aggregate(frame, Windows.concat_reports(report))
+        return self._aggregate(frame, _concat_reports(report))
 
     def get_feature_names_out(self, input_features=None):
         """The embedder's feature names, then ``observed_fraction`` when aggregating.
@@ -900,6 +1072,18 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of str
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
+        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
+        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
+        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
+        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        >>> model.set_params(aggregate="1D").fit(X).get_feature_names_out()[-2:].tolist()
+        ['himaeembedder119', 'observed_fraction']
         """
         check_is_fitted(self)
         names = self._window_features()
