@@ -38,6 +38,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from ._docs import doc
 from ._streaming import read_rows
 
 __all__ = ["RecordingEmbedder", "RecordingStore", "RecordingWindower", "Windows", "label_windows"]
@@ -149,16 +150,16 @@ def _common_axis(axes: dict) -> _TimeAxis:
     """The one time axis of all subjects (``{subject: axis}``), or a ValueError naming two that differ."""
     kinds = {}
     for subject, axis in axes.items():
-        kinds.setdefault(axis, subject)
+        kinds.setdefault(str(axis), (axis, subject))  # by name: zoneinfo and pytz objects of one zone are one zone
     if len(kinds) > 1:
-        (a, first), (b, second) = list(kinds.items())[:2]
+        (a, first), (b, second) = list(kinds.values())[:2]
         raise ValueError(
             f"the recordings do not share one kind of time stamp: subject {first!r} has {a} stamps, "
             f"subject {second!r} has {b} stamps; convert them to one zone (e.g. tz_convert('UTC')) and one kind"
         )
     if not kinds:
-        raise ValueError("X holds no recording: at least one subject is required")
-    return next(iter(kinds))
+        raise ValueError("no recording of X holds a sample: at least one subject with data is required")
+    return next(iter(kinds.values()))[0]
 
 
 # ---- sources of recordings --------------------------------------------------------------------
@@ -899,6 +900,17 @@ class RecordingWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
 # ---- embedding --------------------------------------------------------------------------------
 
+# The setup of the method examples of RecordingEmbedder: six hours of one subject, hourly windows.
+_SIX_HOURS = """\
+>>> import numpy as np, pandas as pd
+>>> from sklearn_msae import HiMAEEmbedder
+>>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
+>>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
+>>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
+>>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
+...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+"""
+
 
 class RecordingEmbedder(TransformerMixin, BaseEstimator):
     """Embed long recordings window by window: a frame row per window, or per subject and period.
@@ -980,6 +992,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @doc(six_hours=_SIX_HOURS)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Fit the windower on ``X``, then the embedder on a sample of its windows.
@@ -997,13 +1010,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from sklearn_msae import HiMAEEmbedder
-        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
-        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
-        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
-        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
-        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        {six_hours}
         >>> model.fit(X).n_fit_windows_          # 4 of the 6 hourly windows
         4
         """
@@ -1017,6 +1024,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         self.n_fit_windows_ = len(windows)
         return self
 
+    @doc(six_hours=_SIX_HOURS)
     def transform(self, X) -> pd.DataFrame:
         """Embed every window of ``X`` kept by the windower.
 
@@ -1034,13 +1042,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from sklearn_msae import HiMAEEmbedder
-        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
-        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
-        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
-        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
-        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        {six_hours}
         >>> model.fit(X).transform(X).index[:2].tolist()
         [('ann', Timestamp('2024-01-01 00:00:00')), ('ann', Timestamp('2024-01-01 01:00:00'))]
         """
@@ -1061,6 +1063,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
             return frame
         return self._aggregate(frame, _concat_reports(report))
 
+    @doc(six_hours=_SIX_HOURS)
     def get_feature_names_out(self, input_features=None):
         """The embedder's feature names, then ``observed_fraction`` when aggregating.
 
@@ -1075,13 +1078,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from sklearn_msae import HiMAEEmbedder
-        >>> from sklearn_msae.recordings import RecordingEmbedder, RecordingWindower
-        >>> stamps = pd.date_range("2024-01-01", periods=360, freq="1min")
-        >>> X = {"ann": pd.DataFrame({"x": np.sin(np.arange(360) / 9)}, index=stamps)}
-        >>> model = RecordingEmbedder(HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0),
-        ...                           RecordingWindower(window="1h"), max_fit_windows=4, random_state=0)
+        {six_hours}
         >>> model.set_params(aggregate="1D").fit(X).get_feature_names_out()[-2:].tolist()
         ['himaeembedder119', 'observed_fraction']
         """

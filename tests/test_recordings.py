@@ -172,6 +172,8 @@ def test_subjects_without_data_get_an_empty_report_row():
         RecordingEmbedder(Spy(), RecordingWindower(window="10min", freq="1min")).fit({"cid": blank})
     with pytest.raises(ValueError, match="X holds no recording"):
         RecordingWindower(window="10min").fit({})
+    with pytest.raises(ValueError, match="no recording of X holds a sample"):
+        RecordingWindower(window="10min").fit({"bob": empty})
     with pytest.raises(ValueError, match=r"needs a two-level MultiIndex \(subject, time\)"):
         RecordingWindower(window="10min").fit(recording("2024-01-01", 60))
 
