@@ -318,3 +318,12 @@ def test_windows_take_and_concat():
     windows = RecordingWindower(window="10min").fit_transform({"ann": recording("2024-01-01", 60)})
     both = Windows.concat([windows.take([0, 1]), windows.take([5])])
     assert len(both) == 3 and both.report.loc["ann", "n_windows"] == 12
+
+
+def test_progress_bar_counts_window_slots(capsys):
+    X = {"ann": recording("2024-01-01", 120), "bob": recording("2024-01-02", 60)}
+    model = RecordingEmbedder(Spy(), RecordingWindower(window="10min", chunk_size=4), verbose=1).fit(X)
+    capsys.readouterr()
+    model.transform(X)
+    bar = capsys.readouterr().err
+    assert "RecordingEmbedder" in bar and "18/18" in bar and "subject=bob" in bar
