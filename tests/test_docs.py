@@ -29,6 +29,7 @@ PUBLIC_MODULES = (
     "sklearn_msae",
     "sklearn_msae.datasets",
     "sklearn_msae.inspection",
+    "sklearn_msae.recordings",
     "sklearn_msae.sktime",
     "sklearn_msae.sktime.benchmark",
 )
