@@ -261,6 +261,20 @@ class StepCheckpoint(Callback):
         logger.info("checkpoint: step %d saved to %s", self.step_, folder)
 
 
+class BatchProgressBar(ProgressBar):
+    """skorch's `ProgressBar`, which also sizes the bar of a dataset that yields whole batches.
+
+    skorch counts an epoch's batches as ``len(dataset) / batch_size``; a `StreamedBatches`
+    is read with ``batch_size=None`` (its items are batches), so its length is already the
+    number of batches of the epoch.
+    """
+
+    def _get_batches_per_epoch_phase(self, net, dataset, training):
+        if dataset is not None and self._get_batch_size(net, training) is None:
+            return len(dataset)
+        return super()._get_batches_per_epoch_phase(net, dataset, training)
+
+
 def load_checkpoint(dirname) -> dict | None:
     """The checkpoint saved by `StepCheckpoint` in ``dirname``, or None."""
     path = Path(dirname) / _CHECKPOINT_FILE
@@ -292,7 +306,7 @@ def training_callbacks(
     if patience:
         callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=patience, load_best=True)))
     if verbose:
-        callbacks.append(("progress", ProgressBar()))
+        callbacks.append(("progress", BatchProgressBar()))
     return callbacks
 
 
