@@ -28,7 +28,7 @@ from ._panel import Panel, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import inference_module, make_pretrainer, pretrain, resolve_device
+from ._training import forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -259,9 +259,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Training is over, so the schedule's sample count and seed are placeholders.
         """
-        net = make_pretrainer(
-            self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs
-        ).initialize()
+        net = initialized(
+            make_pretrainer(self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs)
+        )
         net.module_.load_state_dict(state)
         net.module_.eval()
         net.history_ = History(history)
@@ -361,9 +361,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (True, True)
         """
         losses = inference_outputs(self, X, lambda module, batch, panel, rows: float(module(**batch)[0]))
-        device = torch.device(self.net_.device)
         total, count = 0.0, 0
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with forked_rng(self.net_.device):
             torch.manual_seed(0)
             for rows, loss in losses:
                 n_rows = rows.stop - rows.start

@@ -77,6 +77,26 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def forked_rng(device: str | torch.device):
+    """`torch.random.fork_rng` for work on ``device``: the CPU generator, and ``device``'s when CUDA.
+
+    What runs inside may seed and draw; the caller's global torch RNG is restored after.
+    """
+    device = torch.device(device)
+    return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
+
+
+def initialized(net: NeuralNet) -> NeuralNet:
+    """``net.initialize()`` without drawing from the global torch RNG.
+
+    Building the module draws its initial weights from torch's global generator; every
+    caller loads its own weights over them, and the library promises to leave that
+    generator as it found it.
+    """
+    with forked_rng(net.device or "cpu"):
+        return net.initialize()
+
+
 class InterruptAwareMixin:
     """skorch net mixin that tells a user's Ctrl-C from early stopping, in ``interrupted_``.
 
@@ -467,10 +487,8 @@ def pretrain(
         module, module_kwargs, n_samples=n_samples, device=device, verbose=verbose, seed=seed, streamed=streamed,
         accelerate=accelerate, checkpoint_dir=folder, checkpoint_every=checkpoint_every, resume=resume, **train_kwargs,
     )  # fmt: skip
-    training_device = str(net.accelerator.device if accelerate else net.device)
-    cuda = [torch.cuda.current_device()] if training_device.startswith("cuda") else []
     epochs_done = len(resume["history"]) if resume else 0
-    with torch.random.fork_rng(devices=cuda):
+    with forked_rng(net.accelerator.device if accelerate else net.device):
         torch.manual_seed(seed)
         net.fit(batch, y=None, epochs=net.max_epochs - epochs_done)
     if net.interrupted_:
