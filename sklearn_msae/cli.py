@@ -1,4 +1,9 @@
-"""The ``sklearn-msae`` command line."""
+"""The ``sklearn-msae`` command line.
+
+Each command imports what it needs when it runs, so that ``--help`` and a mistyped
+argument answer at once instead of after seconds of importing torch, scikit-learn and
+skorch (the package itself imports its estimators lazily too).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,10 @@ import logging
 import sys
 import time
 
-import numpy as np
-
 
 def demo(args: argparse.Namespace) -> int:
     """HiMAE on BasicMotions (ships with sktime): probe accuracy and per-layer profile."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

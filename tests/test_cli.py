@@ -1,6 +1,11 @@
 """The command line: `sklearn-msae demo` runs end to end on BasicMotions."""
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +19,28 @@ def test_demo_prints_accuracy_profile_and_wall_time(capsys):
     assert 0.0 <= accuracy <= 1.0
     assert "Resolution profile" in out and re.search(r"wall time: [0-9.]+ s", out)
     assert len(re.findall(r"^\s+[1-4]\s+\d+\s+[0-9.]+$", out, flags=re.M)) == 4  # one row per level
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"], ["benchmark", "--help"]])
+def test_help_imports_none_of_the_heavy_packages(argv):
+    # the console script's own import path: `from sklearn_msae.cli import main`, then main()
+    probe = (
+        "import json, sys\n"
+        "from sklearn_msae.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "heavy = ('numpy', 'torch', 'sklearn', 'skorch', 'sktime', 'pandas')\n"
+        "print(json.dumps({'code': code, 'imported': [name for name in heavy if name in sys.modules]}))\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])  # this checkout's package, installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    usage, report = result.stdout.rsplit("\n", 2)[:2]
+    assert "usage: sklearn-msae" in usage
+    assert json.loads(report) == {"code": 0, "imported": []}
 
 
 def test_unknown_command_exits_with_usage():
