@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from skorch.dataset import ValidSplit
 from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
+from ._atomic import staged
 from ._streaming import StreamedBatches, split_rows
 from .nn.finetune import FineTuneNetwork
 
@@ -275,9 +275,8 @@ class StepCheckpoint(Callback):
         }
         folder = Path(self.dirname)
         folder.mkdir(parents=True, exist_ok=True)
-        partial_file = folder / f"{_CHECKPOINT_FILE}.{os.getpid()}.tmp"
-        torch.save(state, partial_file)
-        os.replace(partial_file, folder / _CHECKPOINT_FILE)
+        with staged(folder / _CHECKPOINT_FILE) as file:  # a failed or killed save keeps the previous checkpoint
+            torch.save(state, file)
         logger.info("checkpoint: step %d saved to %s", self.step_, folder)
 
 
