@@ -12,9 +12,14 @@ import pytest
 from sklearn_msae.cli import main
 
 
-def test_demo_prints_accuracy_profile_and_wall_time(capsys):
+def test_demo_prints_accuracy_profile_and_wall_time(capsys, pretrain_calls):
     assert main(["demo", "--max-epochs", "5"]) == 0
     out = capsys.readouterr().out
+    # at --verbose 0 too, each long step is announced before it runs, with the time so far
+    steps = re.findall(r"^\[\s*[0-9.]+ s\] (pretraining|resolution profile)", out, flags=re.M)
+    assert steps == ["pretraining", "resolution profile"]
+    assert out.index("] pretraining") < out.index("test accuracy:") < out.index("] resolution profile")
+    assert len(pretrain_calls) == 1  # the profile's fold reuses the pipeline's pretraining (cached)
     accuracy = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
     assert 0.0 <= accuracy <= 1.0
     assert "Resolution profile" in out and re.search(r"wall time: [0-9.]+ s", out)
