@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import os
@@ -19,17 +20,19 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as save_weights
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 from tqdm.auto import tqdm
 
+from ._atomic import staged
 from ._onnx import export_onnx
 from ._panel import Panel, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import inference_module, make_pretrainer, pretrain, resolve_device
+from ._training import forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -274,9 +277,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Training is over, so the schedule's sample count and seed are placeholders.
         """
-        net = make_pretrainer(
-            self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs
-        ).initialize()
+        net = initialized(
+            make_pretrainer(self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs)
+        )
         net.module_.load_state_dict(state)
         net.module_.eval()
         net.history_ = History(history)
@@ -376,9 +379,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (True, True)
         """
         losses = inference_outputs(self, X, lambda module, batch, panel, rows: float(module(**batch)[0]))
-        device = torch.device(self.net_.device)
         total, count = 0.0, 0
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with forked_rng(self.net_.device):
             torch.manual_seed(0)
             for rows, loss in losses:
                 n_rows = rows.stop - rows.start
@@ -389,6 +391,10 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Save the fitted embedder to the folder ``path``: JSON config + safetensors weights.
 
         Neither file holds code, so loading one never executes anything (unlike pickle).
+        Both files are written beside the old ones and renamed over them only once both
+        are complete, so a save stopped by a full disk or a killed process leaves the
+        previous save readable; the config holds the SHA-256 of its weights, and
+        `from_pretrained` refuses weights from another save.
 
         Parameters
         ----------
@@ -428,8 +434,15 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             },
         }
         state = {name: tensor.detach().cpu().contiguous() for name, tensor in self.net_.module_.state_dict().items()}
-        save_file(state, path / _WEIGHTS_FILE)
-        (path / _CONFIG_FILE).write_text(json.dumps(config, indent=1, default=_to_json))
+        weights = save_weights(state)
+        # the config names its weights, so that from_pretrained refuses the weights of another save
+        # (a save stopped between the renames of the two files) instead of loading a mix
+        config["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+        # both files are written in full beside the old ones before either replaces its old
+        # version: a full disk or a killed process leaves the previous save (or nothing) readable
+        with staged(path / _CONFIG_FILE) as config_file, staged(path / _WEIGHTS_FILE) as weights_file:
+            config_file.write(json.dumps(config, indent=1, default=_to_json).encode())
+            weights_file.write(weights)
 
     @classmethod
     def from_pretrained(cls, path, **params):
@@ -488,6 +501,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         embedder = cls(**{**config["params"], **params})
         for name, value in config["fitted"].items():
             setattr(embedder, name, _from_json(value))
+        # (a folder saved before the config named its weights has no hash to check)
+        if "weights_sha256" in config and _sha256(path / _WEIGHTS_FILE) != config["weights_sha256"]:
+            raise ValueError(
+                f"{path / _WEIGHTS_FILE} is not the weights file that {path / _CONFIG_FILE} was saved with "
+                "(a save_pretrained into this folder was stopped between its two files, or one was replaced); "
+                "save the model again"
+            )
         state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
         embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
         return embedder
@@ -770,6 +790,14 @@ class TransformGraph(torch.nn.Module):
         """Example inputs of the export and their dynamic shapes: ``"X"`` of the fitted length, any batch size."""
         # two series, not one: torch.export specialises a dimension whose example size is 1
         return {"X": torch.zeros(2, self.n_channels, self.n_timepoints)}, {"X": {0: torch.export.Dim("batch")}}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _to_json(value):

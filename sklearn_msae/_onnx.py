@@ -8,6 +8,8 @@ tokenisation, written in torch beside each method's numpy tokeniser, and the net
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -15,6 +17,28 @@ from pathlib import Path
 import torch
 
 _INSTALL_HINT = 'pip install "sklearn-msae[onnx]"'
+
+# torch's exporter logs a warning per torchvision operator it cannot register when
+# torchvision is absent (four per export); none of them can occur in our graphs.
+_REGISTRATION_LOGGER = "torch.onnx._internal.exporter._registration"
+_NO_TORCHVISION = "torchvision is not installed. Skipping torchvision::"
+
+
+class _DropNoTorchvision(logging.Filter):
+    """Drops the exporter's "torchvision is not installed" records, and only those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_NO_TORCHVISION)
+
+
+@contextlib.contextmanager
+def _without_torchvision_notices():
+    logger, dropper = logging.getLogger(_REGISTRATION_LOGGER), _DropNoTorchvision()
+    logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        logger.removeFilter(dropper)
 
 
 def export_onnx(embedder, path) -> Path:
@@ -29,7 +53,7 @@ def export_onnx(embedder, path) -> Path:
         raise ImportError(f"to_onnx needs the packages of the 'onnx' extra: {_INSTALL_HINT}") from exc
 
     example, dynamic_shapes = graph.example_inputs()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _without_torchvision_notices():
         # warnings about the exporter's own internals, which a caller cannot act on
         warnings.filterwarnings("ignore", message=".*LeafSpec.*", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*shares the same shape constraints.*", category=UserWarning)

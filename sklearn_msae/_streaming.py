@@ -218,6 +218,24 @@ class StreamedBatches(IterableDataset):
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n_series / self.batch_size)
 
+    def __len__(self) -> int:
+        """Batches that the next ``iter()`` (the coming epoch) yields.
+
+        The data loader passes the batches on as they are (``batch_size=None``), so its
+        length, and skorch's progress bar, count batches; a resumed epoch and the
+        ``max_steps`` limit shorten the count as they shorten the epoch.
+        """
+        return self._epoch_batches()[2]
+
+    def _epoch_batches(self) -> tuple[int, int, int]:
+        """``(epoch, skip, n_batches)`` of the next ``iter()``: its epoch, the batches of it
+        already trained on (resumed) and the batches it yields."""
+        epoch, skip = divmod(self._next_step, self.steps_per_epoch) if self.shuffle else (0, 0)
+        n_batches = self.steps_per_epoch - skip
+        if self.max_steps is not None:
+            n_batches = min(n_batches, self.max_steps - epoch * self.steps_per_epoch - skip)
+        return epoch, skip, max(n_batches, 0)
+
     def resume_at(self, step: int) -> None:
         """Start the next epoch's iteration at global training step ``step``."""
         self.start_step = self._next_step = step
@@ -231,11 +249,8 @@ class StreamedBatches(IterableDataset):
         )  # fmt: skip
 
     def __iter__(self):
-        epoch, skip = divmod(self._next_step, self.steps_per_epoch) if self.shuffle else (0, 0)
+        epoch, skip, n_batches = self._epoch_batches()
         self._next_step = (epoch + 1) * self.steps_per_epoch
-        n_batches = self.steps_per_epoch - skip
-        if self.max_steps is not None:
-            n_batches = min(n_batches, self.max_steps - epoch * self.steps_per_epoch - skip)
         start, stop = skip * self.batch_size, min((skip + n_batches) * self.batch_size, self.n_series)
         size = self.batch_size
         carry, position = None, 0  # carry: the start of a batch that spans two windows

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from skorch.dataset import ValidSplit
 from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
+from ._atomic import staged
 from ._streaming import StreamedBatches, split_rows
 from .nn.finetune import FineTuneNetwork
 
@@ -75,6 +75,26 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def forked_rng(device: str | torch.device):
+    """`torch.random.fork_rng` for work on ``device``: the CPU generator, and ``device``'s when CUDA.
+
+    What runs inside may seed and draw; the caller's global torch RNG is restored after.
+    """
+    device = torch.device(device)
+    return torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
+
+
+def initialized(net: NeuralNet) -> NeuralNet:
+    """``net.initialize()`` without drawing from the global torch RNG.
+
+    Building the module draws its initial weights from torch's global generator; every
+    caller loads its own weights over them, and the library promises to leave that
+    generator as it found it.
+    """
+    with forked_rng(net.device or "cpu"):
+        return net.initialize()
 
 
 class InterruptAwareMixin:
@@ -255,10 +275,23 @@ class StepCheckpoint(Callback):
         }
         folder = Path(self.dirname)
         folder.mkdir(parents=True, exist_ok=True)
-        partial_file = folder / f"{_CHECKPOINT_FILE}.{os.getpid()}.tmp"
-        torch.save(state, partial_file)
-        os.replace(partial_file, folder / _CHECKPOINT_FILE)
+        with staged(folder / _CHECKPOINT_FILE) as file:  # a failed or killed save keeps the previous checkpoint
+            torch.save(state, file)
         logger.info("checkpoint: step %d saved to %s", self.step_, folder)
+
+
+class BatchProgressBar(ProgressBar):
+    """skorch's `ProgressBar`, which also sizes the bar of a dataset that yields whole batches.
+
+    skorch counts an epoch's batches as ``len(dataset) / batch_size``; a `StreamedBatches`
+    is read with ``batch_size=None`` (its items are batches), so its length is already the
+    number of batches of the epoch.
+    """
+
+    def _get_batches_per_epoch_phase(self, net, dataset, training):
+        if dataset is not None and self._get_batch_size(net, training) is None:
+            return len(dataset)
+        return super()._get_batches_per_epoch_phase(net, dataset, training)
 
 
 def load_checkpoint(dirname) -> dict | None:
@@ -292,7 +325,7 @@ def training_callbacks(
     if patience:
         callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=patience, load_best=True)))
     if verbose:
-        callbacks.append(("progress", ProgressBar()))
+        callbacks.append(("progress", BatchProgressBar()))
     return callbacks
 
 
@@ -453,10 +486,8 @@ def pretrain(
         module, module_kwargs, n_samples=n_samples, device=device, verbose=verbose, seed=seed, streamed=streamed,
         accelerate=accelerate, checkpoint_dir=folder, checkpoint_every=checkpoint_every, resume=resume, **train_kwargs,
     )  # fmt: skip
-    training_device = str(net.accelerator.device if accelerate else net.device)
-    cuda = [torch.cuda.current_device()] if training_device.startswith("cuda") else []
     epochs_done = len(resume["history"]) if resume else 0
-    with torch.random.fork_rng(devices=cuda):
+    with forked_rng(net.accelerator.device if accelerate else net.device):
         torch.manual_seed(seed)
         net.fit(batch, y=None, epochs=net.max_epochs - epochs_done)
     if net.interrupted_:

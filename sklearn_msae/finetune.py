@@ -30,7 +30,7 @@ from ._base import (
 )  # fmt: skip
 from ._docs import doc
 from ._panel import n_series
-from ._training import ClassifierNet, RegressorNet, inference_module, make_finetuner
+from ._training import ClassifierNet, RegressorNet, forked_rng, inference_module, initialized, make_finetuner
 
 __all__ = ["MAEClassifier", "MAERegressor"]
 
@@ -152,7 +152,7 @@ class _BaseFineTuner(BaseEstimator):
             type(embedder.net_.module_), embedder.net_.get_params_for("module"), network_kwargs, features.shape[1], seed,
             n_train=len(targets) - n_valid, stratified=self._stratify(targets, n_valid),
         )
-        net.initialize()
+        initialized(net)
         module = net.module_
         module.backbone.load_state_dict(embedder.net_.module_.state_dict())
         center, scale = features.mean(axis=0), features.std(axis=0)
@@ -164,8 +164,7 @@ class _BaseFineTuner(BaseEstimator):
             module.head.weight.data.copy_(torch.as_tensor(weight))
             module.head.bias.data.copy_(torch.as_tensor(bias))
 
-        device = torch.device(net.device)
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        with forked_rng(net.device):
             torch.manual_seed(seed)
             net.partial_fit(batch, targets)  # initialised above: partial_fit keeps the loaded weights
         if net.interrupted_:

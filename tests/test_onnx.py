@@ -102,3 +102,48 @@ def test_bad_path_and_layer(himae, tmp_path):
         himae.set_params(layer=1, pooling="mean").to_onnx(3)
     with pytest.raises(ValueError, match="layer=9 is out of range"):
         himae.set_params(layer=9).to_onnx(tmp_path / "model.onnx")
+
+
+
+
+@pytest.fixture
+def logged():
+    """``logged(name)``: the records (WARNING and above) that reach logger ``name``'s handlers, while the test runs."""
+    import logging
+
+    attached = []
+
+    def records_of(name):
+        records, handler = [], logging.Handler(logging.WARNING)
+        handler.emit = records.append
+        logging.getLogger(name).addHandler(handler)
+        attached.append((name, handler))
+        return records
+
+    yield records_of
+    for name, handler in attached:
+        logging.getLogger(name).removeHandler(handler)
+
+
+def test_export_is_silent(himae, tmp_path, logged, recwarn):
+    # torch's "torch.onnx" logger prints to stderr itself (it does not propagate); without
+    # the filter its exporter logs "torchvision is not installed. Skipping ..." four times
+    records = logged("torch.onnx")
+    himae.set_params(layer=1, pooling="mean").to_onnx(tmp_path / "himae.onnx")
+    assert [record.getMessage() for record in records] == []
+    assert [str(warning.message) for warning in recwarn] == []
+
+
+def test_export_drops_only_the_torchvision_notices(logged):
+    import logging
+
+    from sklearn_msae._onnx import _REGISTRATION_LOGGER, _without_torchvision_notices
+
+    logger, records = logging.getLogger(_REGISTRATION_LOGGER), logged(_REGISTRATION_LOGGER)
+    with _without_torchvision_notices():
+        logger.warning("torchvision is not installed. Skipping %s", "torchvision::nms")
+        logger.warning("Failed to register %s", "aten::foo")  # any other message still shows
+    logger.warning("torchvision is not installed. Skipping %s", "torchvision::nms")  # the filter is gone after
+    assert [record.getMessage() for record in records] == [
+        "Failed to register aten::foo", "torchvision is not installed. Skipping torchvision::nms"
+    ]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -9,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from sklearn_msae import AIMEmbedder, HiMAEEmbedder
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 from sklearn_msae import _streaming
 from sklearn_msae._streaming import ArraySource, StreamedBatches
 from sklearn_msae.datasets import SeriesStore
@@ -68,6 +69,34 @@ def test_shuffle_buffer_visits_every_series_once_per_epoch(monkeypatch):
 
     capped = StreamedBatches(source, lambda rows: rows[:, 0], batch_size=10, rows_per_chunk=12, seed=3, max_steps=3)
     assert [len(batch) for batch, _ in capped] == [10, 10, 10]
+
+
+def test_stream_length_is_the_next_epochs_batch_count():
+    source = ArraySource(np.arange(103, dtype=np.float32)[:, None])
+    stream = StreamedBatches(source, lambda rows: rows[:, 0], batch_size=10, rows_per_chunk=12, seed=3, max_steps=25)
+    counts = []
+    for _ in range(3):  # 11 batches an epoch; max_steps=25 leaves 3 for the third epoch
+        expected = len(stream)
+        counts.append((expected, sum(1 for _ in stream)))
+    assert counts == [(11, 11), (11, 11), (3, 3)]
+    assert len(stream) == 0 and list(stream) == []
+    stream.resume_at(11 + 4)  # after the 4th batch of the second epoch
+    assert len(stream) == 7 == sum(1 for _ in stream)
+
+
+@pytest.mark.parametrize("embedder", [HiMAEEmbedder, AIMEmbedder, RoMAEEmbedder])
+def test_streamed_fit_shows_a_progress_bar_at_verbose_1(basic_motions, embedder, capsys):
+    # 16 series, 4 held out: 2 training batches of 8 and 1 validation batch an epoch;
+    # max_steps=3 leaves 1 training batch for the second epoch
+    params = dict(FAST, max_epochs=2, max_steps=3, validation_fraction=0.25, streaming=True, verbose=1)
+    if embedder is RoMAEEmbedder:
+        params.pop("size")  # RoMAE's "tiny" has 12 layers; its default "tiny-shallow" has 2
+    fitted = embedder(**params).fit(basic_motions[0][:16])
+    assert [len(epoch["batches"]) for epoch in fitted.net_.history] == [3, 2]
+    out, err = capsys.readouterr()
+    assert "train_loss" in out and "valid_loss" in out
+    # skorch's bar counts the epoch's batches, training and validation
+    assert re.findall(r"\b0/(\d+) ", err) == ["3", "2"]
 
 
 def test_streamed_loss_curve_follows_in_memory_training(basic_motions, monkeypatch):
