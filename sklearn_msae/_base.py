@@ -16,7 +16,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 from safetensors.torch import load_file, save_file
 from skorch.exceptions import DeviceWarning
@@ -28,7 +28,7 @@ from ._panel import Panel, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import inference_module, make_pretrainer, pretrain, resolve_device
+from ._training import check_device, inference_module, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -36,10 +36,30 @@ _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "skle
 _NOT_LEARNED = (
     "layer", "pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir", "checkpoint_every",
 )  # fmt: skip
+# Parameters that only the inference methods read: `set_params` may change them after ``fit``,
+# which validated them, so every method that uses them validates them again (`_check_transform_params`).
+_TRANSFORM_PARAMS = ("layer", "pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
+
+
+class IntNotBool(Interval):
+    """The constraint "an int, not a bool" (a `layer`): ``True`` is an `Integral`, but never means layer 1.
+
+    A subclass of `Interval` because sklearn's `make_constraint` accepts only its own
+    constraint classes.
+    """
+
+    def __init__(self):
+        super().__init__(Integral, None, None, closed="neither")
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return "an int (not a bool)"
 
 
 class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -94,8 +114,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Keyword arguments of the network's ``embed`` besides the batch."""
         raise NotImplementedError
 
-    def _check_transform_params(self) -> None:
-        """Validate transform-only parameters against the fitted network (e.g. ``layer``)."""
+    def _check_network_params(self) -> None:
+        """Validate transform-only parameters against the network (e.g. ``layer`` within its depth)."""
 
     def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The network's reconstruction (n, C, T_tok), scaled units, T_tok >= the panel's length."""
@@ -574,6 +594,46 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ---- helpers ------------------------------------------------------------------
 
+    def _check_transform_params(self) -> None:
+        """Validate the transform-only parameters (`_TRANSFORM_PARAMS`), then against the network.
+
+        ``fit`` validates every parameter, but `set_params` after it or `from_pretrained`'s
+        overrides do not: without this, ``inference_batch_size=-1`` made ``transform``
+        return None and an unknown ``pooling`` fell back to another one silently.
+        """
+        names = [name for name in _TRANSFORM_PARAMS if name in self._parameter_constraints]
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in names},
+            {name: getattr(self, name) for name in names},
+            caller_name=type(self).__name__,
+        )
+        check_device(self.device)
+        self._check_network_params()
+
+    def _follow_device(self) -> None:
+        """Move the fitted network to ``device`` when `set_params` changed it after ``fit``."""
+        device = resolve_device(self.device)
+        if torch.device(device) != torch.device(self.net_.device):
+            self.net_.module_.to(device)
+            self.net_.set_params(device=device)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: the lowercased class name and a number, one per feature.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname>0``, ``<classname>1``, ... (their number follows ``layer`` and ``pooling``).
+        """
+        check_is_fitted(self)
+        self._check_transform_params()  # the count depends on ``layer`` and ``pooling``
+        return super().get_feature_names_out(input_features)
+
     def _train_kwargs(self) -> dict:
         return {
             "max_epochs": self.max_epochs,
@@ -681,6 +741,8 @@ def inference_outputs(embedder: BaseMAEEmbedder, X, step, *, module=None, batche
     `encoded_batches`).
     """
     check_is_fitted(embedder)
+    embedder._check_transform_params()  # now, not at the first batch (`_batches` is a generator)
+    embedder._follow_device()
     module = inference_module(embedder.net_) if module is None else module
     return _outputs(module, embedder._batches(X) if batches is None else batches, step)
 

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_msae
+from sklearn_msae._training import resolve_device
 from sklearn_msae.datasets import load_uea
 
 EMBEDDERS = [getattr(sklearn_msae, name) for name in sklearn_msae.__all__ if name.endswith("Embedder")]
@@ -321,6 +323,75 @@ def test_layer_out_of_range_lists_the_valid_range(name, layer, match):
     embedder = make(cls).fit(good())
     with pytest.raises(ValueError, match=match):
         embedder.set_params(layer=layer).transform(good())  # a transform-only parameter changed after fit
+
+
+# Transform-only parameters may change after fit (set_params, from_pretrained overrides):
+# every method that reads them validates them, with sklearn's InvalidParameterError.
+TRANSFORM_PARAM_CASES = {
+    "HiMAEEmbedder": [("pooling", "bogus"), ("layer", 1.5), ("layer", "first"), ("layer", True)],
+    "AIMEmbedder": [("pooling", "bogus")],
+    "RoMAEEmbedder": [("pooling", "bogus"), ("layer", "all"), ("layer", True), ("layer", 1.5)],
+}
+BATCH_SIZE_CASES = [("inference_batch_size", -1), ("inference_batch_size", 0), ("inference_batch_size", 1.5)]
+
+
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "score", "get_feature_names_out"])
+def test_bad_transform_parameter_set_after_fit_is_named(fitted, method):
+    call = getattr(fitted, method)
+    for param, value in BATCH_SIZE_CASES + TRANSFORM_PARAM_CASES[type(fitted).__name__]:
+        before = fitted.get_params()[param]
+        fitted.set_params(**{param: value})
+        try:
+            with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of .* Got {value!r} instead"):
+                call() if method == "get_feature_names_out" else call(good())
+        finally:
+            fitted.set_params(**{param: before})
+
+
+def test_bool_is_not_a_layer_at_fit():
+    with pytest.raises(InvalidParameterError, match=r"The 'layer' parameter .* must be an int \(not a bool\).* Got True"):
+        make(sklearn_msae.HiMAEEmbedder, layer=True).fit(good())
+
+
+def test_bad_transform_parameter_of_from_pretrained_is_named(tmp_path):
+    make(sklearn_msae.HiMAEEmbedder).fit(good()).save_pretrained(tmp_path)
+    loaded = sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, inference_batch_size=-1)
+    with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
+        loaded.transform(good())
+    with pytest.raises(ValueError, match="device='gpu' is not available: .* can use 'auto', 'cpu'"):
+        sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, device="gpu")
+
+
+def test_bad_inference_batch_size_of_a_fine_tuned_embedder_is_named():
+    classifier = sklearn_msae.MAEClassifier(make(sklearn_msae.HiMAEEmbedder), max_epochs=1, random_state=0)
+    classifier.fit(good(), [0, 1] * 3)
+    classifier.embedder_.set_params(inference_batch_size=-1)
+    with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
+        classifier.predict(good())
+
+
+UNAVAILABLE = "cuda" if not torch.accelerator.is_available() else "no-such-device"
+
+
+@pytest.mark.parametrize("device", [UNAVAILABLE, "gpu"])
+def test_unavailable_device_is_named_with_the_available_ones(device):
+    match = f"device='{device}' is not available: this torch .* can use 'auto', 'cpu'"
+    with pytest.raises(ValueError, match=match):
+        make(sklearn_msae.HiMAEEmbedder, device=device).fit(good())
+    embedder = make(sklearn_msae.HiMAEEmbedder, device="cpu").fit(good())
+    with pytest.raises(ValueError, match=match):
+        embedder.set_params(device=device).transform(good())
+
+
+def test_device_set_after_fit_is_honoured():
+    """The network moves to a ``device`` set after fit (CUDA where there is one; else CPU stays CPU)."""
+    embedder = make(sklearn_msae.HiMAEEmbedder, device="cpu").fit(good())
+    expected = embedder.transform(good())
+    embedder.set_params(device="auto")
+    np.testing.assert_allclose(embedder.transform(good()), expected, atol=1e-4)
+    target = torch.device(resolve_device("auto"))
+    assert torch.device(embedder.net_.device) == target
+    assert {param.device.type for param in embedder.net_.module_.parameters()} == {target.type}
 
 
 INTERPOLATE_CASES = [
