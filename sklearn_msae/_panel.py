@@ -357,18 +357,25 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+_NOT_FINITE = "time stamps must be finite (no NaN or inf in the time index)"
+
+
 def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.ndarray:
     """Time stamps as float64: the numbers of a numeric index, seconds of a timedelta index.
 
     Datetime stamps become seconds since their series' first stamp (``first_row[i]`` is
-    the row of that stamp), subtracted in int64 nanoseconds: epoch seconds in float
-    would lose sub-microsecond precision and make useless rotary positions.
+    the row of that stamp), subtracted in int64 ticks of the index's own unit: epoch
+    seconds in float would lose sub-microsecond precision and make useless rotary
+    positions, and a conversion to nanoseconds would refuse stamps outside 1677-2262
+    that a ``datetime64[s]`` index holds.
     """
-    if isinstance(index, pd.DatetimeIndex):
-        nanoseconds = index.as_unit("ns").asi8
-        return (nanoseconds - nanoseconds[first_row]) / 1e9
-    if isinstance(index, pd.TimedeltaIndex):
-        return index.as_unit("ns").asi8 / 1e9
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        if index.hasnans:  # NaT's ticks are the smallest int64: a huge finite time, not a missing one
+            raise ValueError(f"{_NOT_FINITE}; {what} holds NaT (not-a-time)")
+        ticks, per_second = index.asi8, pd.Timedelta(1, "s") // pd.Timedelta(1, index.unit)
+        if isinstance(index, pd.DatetimeIndex):
+            ticks = ticks - ticks[first_row]
+        return ticks / per_second
     if index.dtype.kind in "iuf":
         return index.to_numpy(dtype=np.float64)
     if index.dtype.kind == "O" and len(index) and all(isinstance(t, pd.Timestamp) for t in index[:2]):
@@ -382,7 +389,7 @@ def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.n
 def _check_increasing(seconds: np.ndarray, codes: np.ndarray) -> None:
     """Time stamps must be finite and strictly increasing inside each series."""
     if not np.isfinite(seconds).all():
-        raise ValueError("time stamps must be finite (no NaN or inf in the time index)")
+        raise ValueError(_NOT_FINITE)
     same_series = codes[1:] == codes[:-1]
     bad = same_series & (np.diff(seconds) <= 0)
     if bad.any():

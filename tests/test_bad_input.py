@@ -163,6 +163,19 @@ BAD_X = {
         lambda: [series(pd.to_datetime(["2024-01-02", "2024-01-01"]))], "series 0 are duplicated or not sorted"
     ),
     "NaN time stamp": Bad(lambda: frame([0.0, np.nan]), r"time stamps must be finite \(no NaN or inf in the time index\)"),
+    "NaT as the last stamp": Bad(
+        lambda: frame(pd.to_datetime(["2024-01-01", "2024-01-02", None])),
+        r"time stamps must be finite .*; the time level of the MultiIndex holds NaT",
+    ),
+    "NaT as the first stamp in a list": Bad(
+        lambda: [series(pd.to_datetime([None, "2024-01-01"]))], "time stamps must be finite .*series 0 of X holds NaT"
+    ),
+    "NaT in the middle": Bad(
+        lambda: frame(pd.to_datetime(["2024-01-01", None, "2024-01-03"])), "time stamps must be finite .* holds NaT"
+    ),
+    "NaT in a TimedeltaIndex": Bad(
+        lambda: [series(pd.to_timedelta([1, None], unit="s"))], "time stamps must be finite .* holds NaT"
+    ),
     "non-numeric time index": Bad(
         lambda: [series(pd.Index(["a", "b"]))],
         "the index of series 0 of X must hold numbers, datetimes or timedeltas",
@@ -241,6 +254,15 @@ def test_series_shorter_than_a_patch_or_a_level_are_padded_not_refused(cls, leng
     """No method has a minimum length: each pads every series with unobserved values."""
     X = good(length=length)
     assert np.isfinite(make(cls).fit(X).transform(X)).all()
+
+
+@pytest.mark.parametrize("year", [1700, 2200])
+def test_stamps_outside_the_nanosecond_range_are_read_in_their_unit(year):
+    """A ``datetime64[s]`` index holds years that nanoseconds cannot: they are seconds apart, as any other."""
+    stamps = pd.DatetimeIndex(np.array([f"{year}-01-01", f"{year}-01-02"], dtype="datetime64[s]"))
+    embedder = make(sklearn_msae.RoMAEEmbedder).fit([series(stamps)] * 3)
+    assert embedder.time_scale_ == 1 / 86400  # one day apart
+    assert np.isfinite(embedder.transform(frame(stamps))).all()
 
 
 def test_flatten_pooling_needs_the_fitted_length():
