@@ -24,7 +24,7 @@ from skorch.history import History
 from tqdm.auto import tqdm
 
 from ._onnx import export_onnx
-from ._panel import Panel, from_panel, n_series, to_panel
+from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
@@ -651,6 +651,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if _is_tabular(X):
             # 2-D input follows scikit-learn's tabular contract (one column per time
             # point): sklearn's own validation, so column count and names must match fit.
+            check_no_strings(X)  # which would read an object "1.5" as a number
             X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan")
         return to_panel(X, n_channels=None if reset else self.n_channels_)
 

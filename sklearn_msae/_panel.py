@@ -293,6 +293,8 @@ def _fill_array(original, grid: np.ndarray) -> np.ndarray:
 
 def _fill_frame(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """``frame``'s NaNs filled from ``rows`` (one row per frame row), column dtypes kept."""
+    # a nullable integer or boolean column (Int64...) with pd.NA takes fractional values: it becomes Float64
+    frame = frame.astype({c: "Float64" for c, t in frame.dtypes.items() if t.kind in "iub" and frame[c].hasnans})
     fill = pd.DataFrame(rows, index=frame.index, columns=frame.columns)
     return frame.fillna(fill.astype({c: t for c, t in frame.dtypes.items() if t.kind == "f"}))
 
@@ -344,10 +346,7 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
     if kind in "mM":
         raise InvalidDTypeError(f"{what} has dtype {array.dtype}; time stamps belong in the index, not in the values")
     if kind == "O":
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidDTypeError(f"{what} has dtype object with a value that is not a number: {exc}") from exc
+        array = _objects_as_float64(array, what)
     with np.errstate(over="ignore"):
         values = np.asarray(array, dtype=np.float32)
     if np.isinf(values).any():
@@ -358,6 +357,40 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
 
 
 _NOT_FINITE = "time stamps must be finite (no NaN or inf in the time index)"
+
+
+def _objects_as_float64(array: np.ndarray, what: str) -> np.ndarray:
+    """The numbers of an object array as float64; ``None`` and ``pd.NA`` (pandas' nullable dtypes) read as NaN.
+
+    numpy's own conversion fails on ``pd.NA`` and parses a string such as ``"1.5"`` as a
+    number; strings are refused as they are in a string array.
+    """
+    array = np.where(pd.isna(array), np.nan, array)
+    try:
+        values = array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDTypeError(f"{what} has dtype object with a value that is not a number: {exc}") from exc
+    check_no_strings(array, what)
+    return values
+
+
+def check_no_strings(X, what: str = "X") -> None:
+    """Refuse a string among the values of an object array or DataFrame (a no-op for other input).
+
+    numpy (and so scikit-learn's ``check_array``) parses an object holding ``"1.5"`` as the
+    number 1.5; a string in the data is a mistake to report, as in a string array.
+    """
+    if isinstance(X, pd.DataFrame):
+        columns = [X[name].to_numpy() for name, dtype in X.dtypes.items() if dtype == object]
+    else:
+        columns = [X] if isinstance(X, np.ndarray) and X.dtype == object else []
+    for column in columns:
+        strings = [value for value in column.flat if isinstance(value, (str, bytes))]
+        if strings:
+            raise InvalidDTypeError(
+                f"{what} has dtype object with a value that is not a number: the string {strings[0]!r} "
+                "(strings are not read as numbers; convert them first, e.g. with pd.to_numeric)"
+            )
 
 
 def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.ndarray:

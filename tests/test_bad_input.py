@@ -113,6 +113,14 @@ BAD_X = {
         "X has dtype object with a value that is not a number",
         DTYPE,
     ),
+    "a string among numbers in an object array": Bad(
+        lambda: changed(good().astype(object), (4, 1, 7), "1.5"),
+        "X has dtype object with a value that is not a number: the string '1.5'",
+        DTYPE,
+    ),
+    "a string among numbers in a 2-D object array": Bad(
+        lambda: changed(good()[:, 0].astype(object), (4, 7), "1.5"), "not a number: the string '1.5'", DTYPE
+    ),
     "datetime values": Bad(
         lambda: np.full((2, 2, 3), np.datetime64("2024-01-01")), "dtype datetime64.*time stamps belong in the index", DTYPE
     ),
@@ -263,6 +271,25 @@ def test_stamps_outside_the_nanosecond_range_are_read_in_their_unit(year):
     embedder = make(sklearn_msae.RoMAEEmbedder).fit([series(stamps)] * 3)
     assert embedder.time_scale_ == 1 / 86400  # one day apart
     assert np.isfinite(embedder.transform(frame(stamps))).all()
+
+
+def nullable(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with pandas' nullable dtypes: Float64 and Int64 columns whose missing values are ``pd.NA``."""
+    return X.astype({"c0": "Float64", "c1": "Float64"}).assign(c2=pd.array([1, None, 3] * (len(X) // 3), "Int64"))
+
+
+def test_pandas_nullable_dtypes_read_na_as_nan(fitted):
+    """pd.NA is NaN in a MultiIndex frame and in a list of frames, as in a flat frame."""
+    X = pd.concat([frame([0.0, 1.0, 2.0], n_channels=3)] * 4, keys=range(4)).droplevel(1)
+    X.iloc[4, 0] = np.nan
+    as_nan = X.assign(c2=[1.0, np.nan, 3.0] * 4)
+    embedder = make(type(fitted)).fit(as_nan)
+    expected = embedder.transform(as_nan)
+    np.testing.assert_array_equal(embedder.transform(nullable(X)), expected)
+    as_list = [nullable(X).loc[[i]].droplevel(0) for i in range(4)]
+    np.testing.assert_array_equal(embedder.transform(as_list), expected)
+    filled = embedder.reconstruct(nullable(X))  # the Int64 column with pd.NA takes fractional values
+    assert filled.dtypes.tolist() == ["Float64"] * 3 and not filled.isna().any().any()
 
 
 def test_flatten_pooling_needs_the_fitted_length():
