@@ -196,6 +196,14 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # never on 2 GB of values, plus the parameters that tokenise it
             data_key = [source.fingerprint(), _learned_params(self)]
             not_hashed.append("batch")
+        if self.memory is not None and self.random_state is None:
+            # the seed is part of the cache key: a fresh random seed per fit writes an entry no fit can hit
+            warnings.warn(
+                f"memory={self.memory!r} caches nothing reusable with random_state=None: every fit draws a new "
+                "seed, so each writes a new cache entry that no later fit hits; set random_state to an int",
+                UserWarning,
+                stacklevel=3,
+            )
         cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=not_hashed)
         state, history = cached_pretrain(
             self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose,

@@ -460,6 +460,12 @@ def test_bad_interpolation_times_are_named(times, error, match):
         embedder.interpolate(good(), times)
 
 
+def test_a_cache_without_a_seed_warns(tmp_path):
+    embedder = make(sklearn_msae.HiMAEEmbedder, memory=str(tmp_path), random_state=None)
+    with pytest.warns(UserWarning, match="memory=.* caches nothing reusable with random_state=None"):
+        embedder.fit(good())
+
+
 # ---- the loader -------------------------------------------------------------------
 
 LOADER_CASES = [
