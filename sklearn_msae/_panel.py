@@ -161,9 +161,15 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
 
 
 def n_series(X) -> int:
-    """Number of series in ``X`` (any accepted format), without converting it."""
+    """Number of series in ``X`` (any accepted format), without converting it.
+
+    A numpy array of the wrong number of dimensions raises as in `to_panel`: the length of
+    a 1-D array counts time points, not series.
+    """
     if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
         return X.index.get_level_values(0).nunique()
+    if isinstance(X, np.ndarray):
+        _check_ndim(X)
     return len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
 
 
@@ -182,18 +188,22 @@ def take_series(X, indices):
 
 def _from_array(X) -> Panel:
     array = X.to_numpy() if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)
+    _check_ndim(array)
     if array.ndim == 2:
         array = array[:, None, :]  # (n, T) -> (n, 1, T): univariate
-    elif array.ndim != 3:
-        raise ValueError(
-            "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
-            f"got an array of shape {array.shape}. Reshape your data: X.reshape(1, -1) for a single series."
-        )
     values = _as_float32(array, "X")
     n_series, _, n_timepoints = values.shape
     times = np.broadcast_to(np.arange(n_timepoints, dtype=np.float64), (n_series, n_timepoints))
     lengths = np.full(n_series, n_timepoints, dtype=np.int64)
     return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def _check_ndim(array: np.ndarray) -> None:
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
+            f"got an array of shape {array.shape}. Reshape your data: X.reshape(1, -1) for a single series."
+        )
 
 
 def _multiindex_layout(frame: pd.DataFrame):
@@ -209,6 +219,11 @@ def _multiindex_layout(frame: pd.DataFrame):
             f"got {frame.index.nlevels} levels {list(frame.index.names)}"
         )
     codes, _ = pd.factorize(frame.index.get_level_values(0), sort=False)
+    if (codes < 0).any():  # factorize codes a missing label -1, which no series owns
+        raise ValueError(
+            f"the instance level of the MultiIndex has a missing label (NaN or None) at row {int(np.argmax(codes < 0))}; "
+            "every row needs the label of its series"
+        )
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
     lengths = np.bincount(codes).astype(np.int64)

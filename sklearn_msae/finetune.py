@@ -508,8 +508,14 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         return self.classes_[logits.argmax(axis=1)]
 
     def _encode_targets(self, y) -> np.ndarray:
-        check_classification_targets(y)
         y = column_or_1d(y, warn=True)
+        missing = pd.isna(y)
+        if missing.any():  # before sklearn's checks, which fail to sort None among string labels
+            raise ValueError(
+                f"y has a missing label (None or NaN) for series {np.flatnonzero(missing)[:5].tolist()}; "
+                "every series needs a class: drop those series or label them"
+            )
+        check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(

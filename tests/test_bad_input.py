@@ -100,6 +100,10 @@ BAD_X = {
     "empty series in a list": Bad(lambda: [np.zeros((2, 0))], "X is empty: 1 series, 2 channels, 0 time points"),
     "empty MultiIndex frame": Bad(lambda: frame([0.0, 1.0]).iloc[:0], "X is empty: 0 series"),
     "2-D array with 0 rows": Bad(lambda: np.zeros((0, 20)), r"Found array with 0 sample\(s\) \(shape=\(0, 20\)\)"),
+    "NaN instance label in a MultiIndex": Bad(
+        lambda: pd.concat([frame([0.0, 1.0]), frame([0.0, 1.0]).rename(index={0: np.nan}, level=0)]),
+        r"the instance level of the MultiIndex has a missing label \(NaN or None\) at row 2",
+    ),
     # ---- non-numeric dtypes
     "strings": Bad(lambda: np.full((2, 2, 3), "a"), r"X holds strings \(dtype <U1\)", DTYPE),
     "bytes": Bad(lambda: np.full((2, 2, 3), b"a"), r"X holds strings \(dtype \|S1\)", DTYPE),
@@ -417,6 +421,19 @@ def test_bad_inference_batch_size_of_a_fine_tuned_embedder_is_named():
     classifier.embedder_.set_params(inference_batch_size=-1)
     with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
         classifier.predict(good())
+
+
+LABEL_CASES = [
+    (good(n=6), ["a", None, "b", "a", "b", "a"], r"y has a missing label \(None or NaN\) for series \[1\]"),
+    (good(n=1)[0, 0], [0, 1] * 10, r"X must be 2-D .* got an array of shape \(20,\)"),  # not "20 series"
+]
+
+
+@pytest.mark.parametrize("X, y, match", LABEL_CASES, ids=["None label", "1-D X"])
+def test_bad_labels_or_series_of_a_fine_tuner_are_named(X, y, match, pretrain_calls):
+    with pytest.raises(ValueError, match=match):
+        sklearn_msae.MAEClassifier(make(sklearn_msae.HiMAEEmbedder), max_epochs=1).fit(X, y)
+    assert pretrain_calls == []  # found before any pretraining
 
 
 UNAVAILABLE = "cuda" if not torch.accelerator.is_available() else "no-such-device"
