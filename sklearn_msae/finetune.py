@@ -663,6 +663,12 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
 
     def _encode_targets(self, y) -> np.ndarray:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")  # 1-D or 2-D, finite
+        largest = np.abs(y).max(initial=0.0)
+        if largest > np.finfo(np.float32).max:  # as X: beyond it, the targets' std overflows and every prediction is NaN
+            raise ValueError(
+                f"y holds values beyond the float32 range (|y| up to {largest:.3g}); rescale y, "
+                "e.g. divide it by a power of 10, and multiply the predictions back"
+            )
         self._y_1d = y.ndim == 1
         y = y.reshape(len(y), -1)  # (n, n_targets)
         self.target_center_ = y.mean(axis=0)

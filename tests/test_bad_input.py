@@ -436,6 +436,14 @@ def test_bad_labels_or_series_of_a_fine_tuner_are_named(X, y, match, pretrain_ca
     assert pretrain_calls == []  # found before any pretraining
 
 
+@pytest.mark.parametrize("scale", [1e300, 1e39])
+def test_regression_targets_beyond_float32_are_refused(scale, pretrain_calls):
+    y = np.linspace(-1.0, 1.0, 6) * scale
+    with pytest.raises(ValueError, match=r"y holds values beyond the float32 range \(\|y\| up to 1e\+(300|39)\)"):
+        sklearn_msae.MAERegressor(make(sklearn_msae.HiMAEEmbedder), max_epochs=1).fit(good(), y)
+    assert pretrain_calls == []
+
+
 UNAVAILABLE = "cuda" if not torch.accelerator.is_available() else "no-such-device"
 
 
