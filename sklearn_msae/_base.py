@@ -355,7 +355,12 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         def reconstruction(module, batch, panel, rows):
             scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
-            return scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+            with np.errstate(over="ignore"):
+                values = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+            # X holds values within float32 (larger ones are refused): a reconstruction of data near that
+            # limit may overflow it in float32, and filling inf is never right; the limit is the nearest value
+            finite = np.finfo(np.float32).max
+            return np.clip(values, -finite, finite)
 
         return from_panel(predict_rows(self, X, reconstruction), like=X)  # fills only X's NaNs
 

@@ -296,6 +296,27 @@ def test_pandas_nullable_dtypes_read_na_as_nan(fitted):
     assert filled.dtypes.tolist() == ["Float64"] * 3 and not filled.isna().any().any()
 
 
+@pytest.mark.parametrize("factor", [1e20, 1e-30])
+def test_data_of_extreme_scale_embeds_as_the_data_itself(fitted, factor):
+    """Channel moments are float64: a std of 1e20 or 1e-30 (beyond float32's square) neither overflows nor underflows."""
+    X = good()
+    expected = make(type(fitted)).fit(X).transform(X)
+    embedding = make(type(fitted)).fit(X * factor).transform(X * factor)
+    assert np.isfinite(embedding).all() and np.ptp(embedding, axis=0).max() > 0.1  # distinct series
+    np.testing.assert_allclose(embedding, expected, atol=1e-4)
+    X_gappy = changed(X, (slice(None), slice(None), slice(5, 9)))
+    filled = sklearn_msae.MAEImputer(make(type(fitted))).fit(X_gappy * factor).transform(X_gappy * factor)
+    assert np.isfinite(filled).all()
+
+
+@pytest.mark.parametrize("cls", EMBEDDERS, ids=lambda cls: cls.__name__)
+def test_the_imputer_never_fills_inf_near_the_float32_limit(cls):
+    X = good()
+    X_gappy = changed(X / np.abs(X).max() * np.float32(3.3e38), (slice(None), slice(None), slice(5, 9)))
+    filled = sklearn_msae.MAEImputer(make(cls, scaling="minmax")).fit(X_gappy).transform(X_gappy)
+    assert not np.isinf(filled).any()
+
+
 def test_flatten_pooling_needs_the_fitted_length():
     embedder = make(sklearn_msae.HiMAEEmbedder, pooling="flatten").fit(good())
     with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 20; got 10 time points"):
