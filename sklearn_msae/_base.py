@@ -18,6 +18,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
@@ -75,6 +76,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """
 
     _module: type[torch.nn.Module]
+    #: Fitted attributes of this method beyond the shared ones (`from_pretrained` checks them).
+    _own_fitted: tuple[str, ...] = ()
 
     _parameter_constraints: dict = {
         "scaling": [StrOptions({"standard", "minmax"}), None],
@@ -290,6 +293,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         net = make_pretrainer(
             self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs
         ).initialize()
+        _check_state(net.module_.state_dict(), state, f"{self._module.__name__}({module_kwargs})")
         net.module_.load_state_dict(state)
         net.module_.eval()
         net.history_ = History(history)
@@ -465,6 +469,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         embedder : fitted estimator of class ``cls``
 
+        Raises
+        ------
+        ValueError
+            A file of the folder that does not hold what `save_pretrained` writes, each
+            error naming the field: ``config.json`` not JSON or of another class or
+            format; an unknown or invalid parameter; ``module_kwargs`` other than those
+            the parameters give; an unknown or missing fitted attribute, or one of the
+            wrong type, length or range (``channel_scale_`` not positive...); weights
+            that are not a readable safetensors file or do not fit the network.
+
         Warns
         -----
         DeviceWarning
@@ -490,12 +504,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (40, 8)
         """
         path = Path(path)
-        config = json.loads((path / _CONFIG_FILE).read_text())
-        if config.get("format") != _FORMAT or config.get("class") != cls.__name__:
-            raise ValueError(
-                f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
-                f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
-            )
+        config = _read_config(cls, path)
         saved_device = config["params"].get("device", "auto")
         if "device" not in params and resolve_device(saved_device).startswith("cuda") and not torch.cuda.is_available():
             warnings.warn(
@@ -503,10 +512,19 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 DeviceWarning,
             )
             params = {**params, "device": "cpu"}
-        embedder = cls(**{**config["params"], **params})
-        for name, value in config["fitted"].items():
-            setattr(embedder, name, _from_json(value))
-        state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
+        # the saved embedder alone first: its module_kwargs must be those its own parameters give
+        saved = _fitted_from_config(cls, config["params"], config["fitted"], path)
+        module_kwargs = json.loads(json.dumps(saved._module_kwargs(_layout_panel(saved.n_channels_)), default=_to_json))
+        if config["module_kwargs"] != module_kwargs:
+            raise ValueError(
+                f"{path / _CONFIG_FILE}: module_kwargs {config['module_kwargs']} are not those of its params and "
+                f"fitted attributes, {module_kwargs}"
+            )
+        embedder = _fitted_from_config(cls, {**config["params"], **params}, config["fitted"], path)
+        try:
+            state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
+        except SafetensorError as exc:
+            raise ValueError(f"{path / _WEIGHTS_FILE} is not a readable safetensors file (truncated?): {exc}") from exc
         embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
         return embedder
 
@@ -622,6 +640,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         )
         check_device(self.device)
         self._check_network_params()
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch loads the net of a CUDA-trained pickle on the CPU when CUDA is missing (with a DeviceWarning);
+        # ``device`` follows it, as in `from_pretrained`, or every inference method would refuse it
+        if "net_" in vars(self):
+            try:
+                check_device(self.device)
+            except ValueError:
+                self.device = str(self.net_.device)
 
     def _follow_device(self) -> None:
         """Move the fitted network to ``device`` when `set_params` changed it after ``fit``."""
@@ -848,6 +876,84 @@ def _from_json(value):
     if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
         return np.asarray(value["ndarray"], dtype=value["dtype"])
     return value
+
+
+# ---- the checks of `from_pretrained`: every field of a saved folder, before it is used ---------------
+
+# Fitted attributes of every embedder, and those set only for some input (2-D input, its column names).
+_FITTED = ("n_channels_", "n_timepoints_", "channel_center_", "channel_scale_")
+_FITTED_IF_TABULAR = ("n_features_in_", "feature_names_in_")
+
+
+def _read_config(cls: type[BaseMAEEmbedder], path: Path) -> dict:
+    """``config.json`` of the folder ``path``: JSON of this class and format, with its three sections."""
+    file = path / _CONFIG_FILE
+    try:
+        config = json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{file} is not a JSON file: {exc}") from exc
+    if not isinstance(config, dict) or config.get("format") != _FORMAT or config.get("class") != cls.__name__:
+        config = config if isinstance(config, dict) else {}
+        raise ValueError(
+            f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
+            f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
+        )
+    for section in ("params", "module_kwargs", "fitted"):
+        if not isinstance(config.get(section), dict):
+            raise ValueError(f"{file}: {section!r} must be a JSON object; got {config.get(section)!r}")
+    unknown = sorted(set(config["params"]) - set(cls._get_param_names()))
+    if unknown:
+        raise ValueError(f"{file}: params has unknown parameter(s) {unknown} of {cls.__name__}")
+    return config
+
+
+def _fitted_from_config(cls: type[BaseMAEEmbedder], params: dict, fitted: dict, path: Path) -> BaseMAEEmbedder:
+    """An embedder of ``params`` (validated) with the fitted attributes ``fitted`` (checked), no network yet."""
+    embedder = cls(**params)
+    embedder._validate_params()  # InvalidParameterError naming the parameter
+    where = f"{path / _CONFIG_FILE}: fitted"
+    allowed = (*_FITTED, *_FITTED_IF_TABULAR, *cls._own_fitted)
+    unknown, missing = sorted(set(fitted) - set(allowed)), [name for name in (*_FITTED, *cls._own_fitted) if name not in fitted]
+    if unknown or missing:
+        # an unknown name would become an attribute: "transform" would shadow the method
+        raise ValueError(f"{where} holds unknown attribute(s) {unknown} and lacks {missing}; a {cls.__name__} has {list(allowed)}")
+    values = {name: _from_json(value) for name, value in fitted.items()}
+    for name in ("n_channels_", "n_timepoints_", "n_features_in_"):
+        if name in values and not (isinstance(values[name], int) and not isinstance(values[name], bool) and values[name] >= 1):
+            raise ValueError(f"{where} {name} must be a positive int; got {values[name]!r}")
+    for name in ("channel_center_", "channel_scale_"):
+        value = values[name]
+        shape = (values["n_channels_"],)
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == shape and np.isfinite(value).all()):
+            raise ValueError(f"{where} {name} must be {shape[0]} finite floats (one per channel); got {fitted[name]!r}")
+    if not (values["channel_scale_"] > 0).all():  # a scale of 0 divides every value into NaN
+        raise ValueError(f"{where} channel_scale_ must be positive; got {values['channel_scale_'].tolist()}")
+    if "feature_names_in_" in values and np.shape(values["feature_names_in_"]) != (values.get("n_features_in_"),):
+        raise ValueError(f"{where} feature_names_in_ must hold n_features_in_ names; got {fitted['feature_names_in_']!r}")
+    for name, value in values.items():
+        setattr(embedder, name, value)
+    return embedder
+
+
+def _layout_panel(n_channels: int) -> Panel:
+    """An empty panel of ``n_channels`` channels: all that ``_module_kwargs`` reads of the training panel."""
+    return Panel(
+        np.empty((0, n_channels, 0), np.float32), np.empty((0, n_channels, 0), bool), np.empty((0, 0)),
+        np.empty(0, np.int64),
+    )
+
+
+def _check_state(expected: dict, state: dict, network: str) -> None:
+    """Refuse weights ``state`` whose names or shapes differ from the network's (``expected``), naming them."""
+    problems = [f"{name!r} is missing" for name in expected if name not in state]
+    problems += [f"{name!r} is not a weight of this network" for name in state if name not in expected]
+    problems += [
+        f"{name!r} has shape {tuple(state[name].shape)}, the network needs {tuple(tensor.shape)}"
+        for name, tensor in expected.items() if name in state and state[name].shape != tensor.shape
+    ]  # fmt: skip
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise ValueError(f"the weights do not fit the network {network}: {'; '.join(problems[:3])}{more}")
 
 
 def fit_all_or_nothing(estimator: BaseEstimator, fit, *args) -> None:

@@ -178,6 +178,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     _module = RoMAE
     _onnx_graph = _RoMAEGraph
 
+    _own_fitted = ("tokens_", "time_scale_")
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
         "layer": [IntNotBool()],
