@@ -670,6 +670,15 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         feature_names_out : ndarray of str objects
             ``<classname>0``, ``<classname>1``, ... (their number follows ``layer`` and ``pooling``).
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> embedder.set_params(layer=1).get_feature_names_out()[:2].tolist()
+        ['himaeembedder0', 'himaeembedder1']
         """
         check_is_fitted(self)
         self._check_transform_params()  # the count depends on ``layer`` and ``pooling``
