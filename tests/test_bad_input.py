@@ -429,9 +429,8 @@ def test_bool_is_not_a_layer_at_fit():
 
 def test_bad_transform_parameter_of_from_pretrained_is_named(tmp_path):
     make(sklearn_msae.HiMAEEmbedder).fit(good()).save_pretrained(tmp_path)
-    loaded = sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, inference_batch_size=-1)
     with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
-        loaded.transform(good())
+        sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, inference_batch_size=-1)  # at load, not at transform
     with pytest.raises(ValueError, match="device='gpu' is not available: .* can use 'auto', 'cpu'"):
         sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, device="gpu")
 
