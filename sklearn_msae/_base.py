@@ -18,8 +18,9 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from safetensors.torch import save as save_weights
 from skorch.exceptions import DeviceWarning
@@ -28,11 +29,11 @@ from tqdm.auto import tqdm
 
 from ._atomic import staged
 from ._onnx import export_onnx
-from ._panel import Panel, from_panel, n_series, to_panel
+from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
+from ._training import check_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -40,10 +41,30 @@ _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "skle
 _NOT_LEARNED = (
     "layer", "pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir", "checkpoint_every",
 )  # fmt: skip
+# Parameters that only the inference methods read: `set_params` may change them after ``fit``,
+# which validated them, so every method that uses them validates them again (`_check_transform_params`).
+_TRANSFORM_PARAMS = ("layer", "pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
+
+
+class IntNotBool(Interval):
+    """The constraint "an int, not a bool" (a `layer`): ``True`` is an `Integral`, but never means layer 1.
+
+    A subclass of `Interval` because sklearn's `make_constraint` accepts only its own
+    constraint classes.
+    """
+
+    def __init__(self):
+        super().__init__(Integral, None, None, closed="neither")
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return "an int (not a bool)"
 
 
 class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -59,6 +80,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """
 
     _module: type[torch.nn.Module]
+    #: Fitted attributes of this method beyond the shared ones (`from_pretrained` checks them).
+    _own_fitted: tuple[str, ...] = ()
 
     _parameter_constraints: dict = {
         "scaling": [StrOptions({"standard", "minmax"}), None],
@@ -112,8 +135,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Keyword arguments of the network's ``embed`` besides the batch."""
         raise NotImplementedError
 
-    def _check_transform_params(self) -> None:
-        """Validate transform-only parameters against the fitted network (e.g. ``layer``)."""
+    def _check_network_params(self) -> None:
+        """Validate transform-only parameters against the network (e.g. ``layer`` within its depth)."""
 
     def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The network's reconstruction (n, C, T_tok), scaled units, T_tok >= the panel's length."""
@@ -194,6 +217,14 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # never on 2 GB of values, plus the parameters that tokenise it
             data_key = [source.fingerprint(), _learned_params(self)]
             not_hashed.append("batch")
+        if self.memory is not None and self.random_state is None:
+            # the seed is part of the cache key: a fresh random seed per fit writes an entry no fit can hit
+            warnings.warn(
+                f"memory={self.memory!r} caches nothing reusable with random_state=None: every fit draws a new "
+                "seed, so each writes a new cache entry that no later fit hits; set random_state to an int",
+                UserWarning,
+                stacklevel=3,
+            )
         cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=not_hashed)
         state, history = cached_pretrain(
             self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose,
@@ -280,6 +311,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         net = initialized(
             make_pretrainer(self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs)
         )
+        _check_state(net.module_.state_dict(), state, f"{self._module.__name__}({module_kwargs})")
         net.module_.load_state_dict(state)
         net.module_.eval()
         net.history_ = History(history)
@@ -345,7 +377,12 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         def reconstruction(module, batch, panel, rows):
             scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
-            return scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+            with np.errstate(over="ignore"):
+                values = scaled * self.channel_scale_[:, None] + self.channel_center_[:, None]
+            # X holds values within float32 (larger ones are refused): a reconstruction of data near that
+            # limit may overflow it in float32, and filling inf is never right; the limit is the nearest value
+            finite = np.finfo(np.float32).max
+            return np.clip(values, -finite, finite)
 
         return from_panel(predict_rows(self, X, reconstruction), like=X)  # fills only X's NaNs
 
@@ -460,6 +497,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         embedder : fitted estimator of class ``cls``
 
+        Raises
+        ------
+        ValueError
+            A file of the folder that does not hold what `save_pretrained` writes, each
+            error naming the field: ``config.json`` not JSON or of another class or
+            format; an unknown or invalid parameter; ``module_kwargs`` other than those
+            the parameters give; an unknown or missing fitted attribute, or one of the
+            wrong type, length or range (``channel_scale_`` not positive...); weights
+            that are not a readable safetensors file or do not fit the network.
+
         Warns
         -----
         DeviceWarning
@@ -485,12 +532,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         (40, 8)
         """
         path = Path(path)
-        config = json.loads((path / _CONFIG_FILE).read_text())
-        if config.get("format") != _FORMAT or config.get("class") != cls.__name__:
-            raise ValueError(
-                f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
-                f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
-            )
+        config = _read_config(cls, path)
         saved_device = config["params"].get("device", "auto")
         if "device" not in params and resolve_device(saved_device).startswith("cuda") and not torch.cuda.is_available():
             warnings.warn(
@@ -498,9 +540,15 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 DeviceWarning,
             )
             params = {**params, "device": "cpu"}
-        embedder = cls(**{**config["params"], **params})
-        for name, value in config["fitted"].items():
-            setattr(embedder, name, _from_json(value))
+        # the saved embedder alone first: its module_kwargs must be those its own parameters give
+        saved = _fitted_from_config(cls, config["params"], config["fitted"], path)
+        module_kwargs = json.loads(json.dumps(saved._module_kwargs(_layout_panel(saved.n_channels_)), default=_to_json))
+        if config["module_kwargs"] != module_kwargs:
+            raise ValueError(
+                f"{path / _CONFIG_FILE}: module_kwargs {config['module_kwargs']} are not those of its params and "
+                f"fitted attributes, {module_kwargs}"
+            )
+        embedder = _fitted_from_config(cls, {**config["params"], **params}, config["fitted"], path)
         # (a folder saved before the config named its weights has no hash to check)
         if "weights_sha256" in config and _sha256(path / _WEIGHTS_FILE) != config["weights_sha256"]:
             raise ValueError(
@@ -508,7 +556,10 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "(a save_pretrained into this folder was stopped between its two files, or one was replaced); "
                 "save the model again"
             )
-        state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
+        try:
+            state = load_file(path / _WEIGHTS_FILE, device="cpu")  # a CUDA-trained model loads on CPU
+        except SafetensorError as exc:
+            raise ValueError(f"{path / _WEIGHTS_FILE} is not a readable safetensors file (truncated?): {exc}") from exc
         embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
         return embedder
 
@@ -609,6 +660,65 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ---- helpers ------------------------------------------------------------------
 
+    def _check_transform_params(self) -> None:
+        """Validate the transform-only parameters (`_TRANSFORM_PARAMS`), then against the network.
+
+        ``fit`` validates every parameter, but `set_params` after it or `from_pretrained`'s
+        overrides do not: without this, ``inference_batch_size=-1`` made ``transform``
+        return None and an unknown ``pooling`` fell back to another one silently.
+        """
+        names = [name for name in _TRANSFORM_PARAMS if name in self._parameter_constraints]
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in names},
+            {name: getattr(self, name) for name in names},
+            caller_name=type(self).__name__,
+        )
+        check_device(self.device)
+        self._check_network_params()
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch loads the net of a CUDA-trained pickle on the CPU when CUDA is missing (with a DeviceWarning);
+        # ``device`` follows it, as in `from_pretrained`, or every inference method would refuse it
+        if "net_" in vars(self):
+            try:
+                check_device(self.device)
+            except ValueError:
+                self.device = str(self.net_.device)
+
+    def _follow_device(self) -> None:
+        """Move the fitted network to ``device`` when `set_params` changed it after ``fit``."""
+        device = resolve_device(self.device)
+        if torch.device(device) != torch.device(self.net_.device):
+            self.net_.module_.to(device)
+            self.net_.set_params(device=device)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: the lowercased class name and a number, one per feature.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname>0``, ``<classname>1``, ... (their number follows ``layer`` and ``pooling``).
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> embedder.set_params(layer=1).get_feature_names_out()[:2].tolist()
+        ['himaeembedder0', 'himaeembedder1']
+        """
+        check_is_fitted(self)
+        self._check_transform_params()  # the count depends on ``layer`` and ``pooling``
+        return super().get_feature_names_out(input_features)
+
     def _train_kwargs(self) -> dict:
         return {
             "max_epochs": self.max_epochs,
@@ -626,6 +736,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if _is_tabular(X):
             # 2-D input follows scikit-learn's tabular contract (one column per time
             # point): sklearn's own validation, so column count and names must match fit.
+            check_no_strings(X)  # which would read an object "1.5" as a number
             X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan")
         return to_panel(X, n_channels=None if reset else self.n_channels_)
 
@@ -716,6 +827,8 @@ def inference_outputs(embedder: BaseMAEEmbedder, X, step, *, module=None, batche
     `encoded_batches`).
     """
     check_is_fitted(embedder)
+    embedder._check_transform_params()  # now, not at the first batch (`_batches` is a generator)
+    embedder._follow_device()
     module = inference_module(embedder.net_) if module is None else module
     return _outputs(module, embedder._batches(X) if batches is None else batches, step)
 
@@ -815,6 +928,84 @@ def _from_json(value):
     if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
         return np.asarray(value["ndarray"], dtype=value["dtype"])
     return value
+
+
+# ---- the checks of `from_pretrained`: every field of a saved folder, before it is used ---------------
+
+# Fitted attributes of every embedder, and those set only for some input (2-D input, its column names).
+_FITTED = ("n_channels_", "n_timepoints_", "channel_center_", "channel_scale_")
+_FITTED_IF_TABULAR = ("n_features_in_", "feature_names_in_")
+
+
+def _read_config(cls: type[BaseMAEEmbedder], path: Path) -> dict:
+    """``config.json`` of the folder ``path``: JSON of this class and format, with its three sections."""
+    file = path / _CONFIG_FILE
+    try:
+        config = json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{file} is not a JSON file: {exc}") from exc
+    if not isinstance(config, dict) or config.get("format") != _FORMAT or config.get("class") != cls.__name__:
+        config = config if isinstance(config, dict) else {}
+        raise ValueError(
+            f"{path} holds a {config.get('class')!r} saved as {config.get('format')!r}; "
+            f"{cls.__name__}.from_pretrained needs a {cls.__name__!r} saved as {_FORMAT!r}"
+        )
+    for section in ("params", "module_kwargs", "fitted"):
+        if not isinstance(config.get(section), dict):
+            raise ValueError(f"{file}: {section!r} must be a JSON object; got {config.get(section)!r}")
+    unknown = sorted(set(config["params"]) - set(cls._get_param_names()))
+    if unknown:
+        raise ValueError(f"{file}: params has unknown parameter(s) {unknown} of {cls.__name__}")
+    return config
+
+
+def _fitted_from_config(cls: type[BaseMAEEmbedder], params: dict, fitted: dict, path: Path) -> BaseMAEEmbedder:
+    """An embedder of ``params`` (validated) with the fitted attributes ``fitted`` (checked), no network yet."""
+    embedder = cls(**params)
+    embedder._validate_params()  # InvalidParameterError naming the parameter
+    where = f"{path / _CONFIG_FILE}: fitted"
+    allowed = (*_FITTED, *_FITTED_IF_TABULAR, *cls._own_fitted)
+    unknown, missing = sorted(set(fitted) - set(allowed)), [name for name in (*_FITTED, *cls._own_fitted) if name not in fitted]
+    if unknown or missing:
+        # an unknown name would become an attribute: "transform" would shadow the method
+        raise ValueError(f"{where} holds unknown attribute(s) {unknown} and lacks {missing}; a {cls.__name__} has {list(allowed)}")
+    values = {name: _from_json(value) for name, value in fitted.items()}
+    for name in ("n_channels_", "n_timepoints_", "n_features_in_"):
+        if name in values and not (isinstance(values[name], int) and not isinstance(values[name], bool) and values[name] >= 1):
+            raise ValueError(f"{where} {name} must be a positive int; got {values[name]!r}")
+    for name in ("channel_center_", "channel_scale_"):
+        value = values[name]
+        shape = (values["n_channels_"],)
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == shape and np.isfinite(value).all()):
+            raise ValueError(f"{where} {name} must be {shape[0]} finite floats (one per channel); got {fitted[name]!r}")
+    if not (values["channel_scale_"] > 0).all():  # a scale of 0 divides every value into NaN
+        raise ValueError(f"{where} channel_scale_ must be positive; got {values['channel_scale_'].tolist()}")
+    if "feature_names_in_" in values and np.shape(values["feature_names_in_"]) != (values.get("n_features_in_"),):
+        raise ValueError(f"{where} feature_names_in_ must hold n_features_in_ names; got {fitted['feature_names_in_']!r}")
+    for name, value in values.items():
+        setattr(embedder, name, value)
+    return embedder
+
+
+def _layout_panel(n_channels: int) -> Panel:
+    """An empty panel of ``n_channels`` channels: all that ``_module_kwargs`` reads of the training panel."""
+    return Panel(
+        np.empty((0, n_channels, 0), np.float32), np.empty((0, n_channels, 0), bool), np.empty((0, 0)),
+        np.empty(0, np.int64),
+    )
+
+
+def _check_state(expected: dict, state: dict, network: str) -> None:
+    """Refuse weights ``state`` whose names or shapes differ from the network's (``expected``), naming them."""
+    problems = [f"{name!r} is missing" for name in expected if name not in state]
+    problems += [f"{name!r} is not a weight of this network" for name in state if name not in expected]
+    problems += [
+        f"{name!r} has shape {tuple(state[name].shape)}, the network needs {tuple(tensor.shape)}"
+        for name, tensor in expected.items() if name in state and state[name].shape != tensor.shape
+    ]  # fmt: skip
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise ValueError(f"the weights do not fit the network {network}: {'; '.join(problems[:3])}{more}")
 
 
 def fit_all_or_nothing(estimator: BaseEstimator, fit, *args) -> None:

@@ -161,9 +161,15 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
 
 
 def n_series(X) -> int:
-    """Number of series in ``X`` (any accepted format), without converting it."""
+    """Number of series in ``X`` (any accepted format), without converting it.
+
+    A numpy array of the wrong number of dimensions raises as in `to_panel`: the length of
+    a 1-D array counts time points, not series.
+    """
     if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
         return X.index.get_level_values(0).nunique()
+    if isinstance(X, np.ndarray):
+        _check_ndim(X)
     return len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
 
 
@@ -182,18 +188,22 @@ def take_series(X, indices):
 
 def _from_array(X) -> Panel:
     array = X.to_numpy() if isinstance(X, (pd.DataFrame, pd.Series)) else np.asarray(X)
+    _check_ndim(array)
     if array.ndim == 2:
         array = array[:, None, :]  # (n, T) -> (n, 1, T): univariate
-    elif array.ndim != 3:
-        raise ValueError(
-            "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
-            f"got an array of shape {array.shape}. Reshape your data: X.reshape(1, -1) for a single series."
-        )
     values = _as_float32(array, "X")
     n_series, _, n_timepoints = values.shape
     times = np.broadcast_to(np.arange(n_timepoints, dtype=np.float64), (n_series, n_timepoints))
     lengths = np.full(n_series, n_timepoints, dtype=np.int64)
     return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def _check_ndim(array: np.ndarray) -> None:
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            "X must be 2-D (n_series, n_timepoints) or 3-D (n_series, n_channels, n_timepoints); "
+            f"got an array of shape {array.shape}. Reshape your data: X.reshape(1, -1) for a single series."
+        )
 
 
 def _multiindex_layout(frame: pd.DataFrame):
@@ -209,6 +219,11 @@ def _multiindex_layout(frame: pd.DataFrame):
             f"got {frame.index.nlevels} levels {list(frame.index.names)}"
         )
     codes, _ = pd.factorize(frame.index.get_level_values(0), sort=False)
+    if (codes < 0).any():  # factorize codes a missing label -1, which no series owns
+        raise ValueError(
+            f"the instance level of the MultiIndex has a missing label (NaN or None) at row {int(np.argmax(codes < 0))}; "
+            "every row needs the label of its series"
+        )
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
     lengths = np.bincount(codes).astype(np.int64)
@@ -293,6 +308,8 @@ def _fill_array(original, grid: np.ndarray) -> np.ndarray:
 
 def _fill_frame(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """``frame``'s NaNs filled from ``rows`` (one row per frame row), column dtypes kept."""
+    # a nullable integer or boolean column (Int64...) with pd.NA takes fractional values: it becomes Float64
+    frame = frame.astype({c: "Float64" for c, t in frame.dtypes.items() if t.kind in "iub" and frame[c].hasnans})
     fill = pd.DataFrame(rows, index=frame.index, columns=frame.columns)
     return frame.fillna(fill.astype({c: t for c, t in frame.dtypes.items() if t.kind == "f"}))
 
@@ -344,10 +361,7 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
     if kind in "mM":
         raise InvalidDTypeError(f"{what} has dtype {array.dtype}; time stamps belong in the index, not in the values")
     if kind == "O":
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidDTypeError(f"{what} has dtype object with a value that is not a number: {exc}") from exc
+        array = _objects_as_float64(array, what)
     with np.errstate(over="ignore"):
         values = np.asarray(array, dtype=np.float32)
     if np.isinf(values).any():
@@ -357,18 +371,59 @@ def _as_float32(array: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+_NOT_FINITE = "time stamps must be finite (no NaN or inf in the time index)"
+
+
+def _objects_as_float64(array: np.ndarray, what: str) -> np.ndarray:
+    """The numbers of an object array as float64; ``None`` and ``pd.NA`` (pandas' nullable dtypes) read as NaN.
+
+    numpy's own conversion fails on ``pd.NA`` and parses a string such as ``"1.5"`` as a
+    number; strings are refused as they are in a string array.
+    """
+    array = np.where(pd.isna(array), np.nan, array)
+    try:
+        values = array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDTypeError(f"{what} has dtype object with a value that is not a number: {exc}") from exc
+    check_no_strings(array, what)
+    return values
+
+
+def check_no_strings(X, what: str = "X") -> None:
+    """Refuse a string among the values of an object array or DataFrame (a no-op for other input).
+
+    numpy (and so scikit-learn's ``check_array``) parses an object holding ``"1.5"`` as the
+    number 1.5; a string in the data is a mistake to report, as in a string array.
+    """
+    if isinstance(X, pd.DataFrame):
+        columns = [X[name].to_numpy() for name, dtype in X.dtypes.items() if dtype == object]
+    else:
+        columns = [X] if isinstance(X, np.ndarray) and X.dtype == object else []
+    for column in columns:
+        strings = [value for value in column.flat if isinstance(value, (str, bytes))]
+        if strings:
+            raise InvalidDTypeError(
+                f"{what} has dtype object with a value that is not a number: the string {strings[0]!r} "
+                "(strings are not read as numbers; convert them first, e.g. with pd.to_numeric)"
+            )
+
+
 def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.ndarray:
     """Time stamps as float64: the numbers of a numeric index, seconds of a timedelta index.
 
     Datetime stamps become seconds since their series' first stamp (``first_row[i]`` is
-    the row of that stamp), subtracted in int64 nanoseconds: epoch seconds in float
-    would lose sub-microsecond precision and make useless rotary positions.
+    the row of that stamp), subtracted in int64 ticks of the index's own unit: epoch
+    seconds in float would lose sub-microsecond precision and make useless rotary
+    positions, and a conversion to nanoseconds would refuse stamps outside 1677-2262
+    that a ``datetime64[s]`` index holds.
     """
-    if isinstance(index, pd.DatetimeIndex):
-        nanoseconds = index.as_unit("ns").asi8
-        return (nanoseconds - nanoseconds[first_row]) / 1e9
-    if isinstance(index, pd.TimedeltaIndex):
-        return index.as_unit("ns").asi8 / 1e9
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        if index.hasnans:  # NaT's ticks are the smallest int64: a huge finite time, not a missing one
+            raise ValueError(f"{_NOT_FINITE}; {what} holds NaT (not-a-time)")
+        ticks, per_second = index.asi8, pd.Timedelta(1, "s") // pd.Timedelta(1, index.unit)
+        if isinstance(index, pd.DatetimeIndex):
+            ticks = ticks - ticks[first_row]
+        return ticks / per_second
     if index.dtype.kind in "iuf":
         return index.to_numpy(dtype=np.float64)
     if index.dtype.kind == "O" and len(index) and all(isinstance(t, pd.Timestamp) for t in index[:2]):
@@ -382,7 +437,7 @@ def _index_to_seconds(index: pd.Index, what: str, first_row: np.ndarray) -> np.n
 def _check_increasing(seconds: np.ndarray, codes: np.ndarray) -> None:
     """Time stamps must be finite and strictly increasing inside each series."""
     if not np.isfinite(seconds).all():
-        raise ValueError("time stamps must be finite (no NaN or inf in the time index)")
+        raise ValueError(_NOT_FINITE)
     same_series = codes[1:] == codes[:-1]
     bad = same_series & (np.diff(seconds) <= 0)
     if bad.any():

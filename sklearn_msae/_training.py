@@ -97,6 +97,40 @@ def initialized(net: NeuralNet) -> NeuralNet:
         return net.initialize()
 
 
+def available_devices() -> list[str]:
+    """The ``device`` values this torch can use: ``"auto"``, ``"cpu"`` and each accelerator it sees."""
+    devices = ["auto", "cpu"]
+    if torch.accelerator.is_available():
+        kind = torch.accelerator.current_accelerator().type
+        devices += [kind, *(f"{kind}:{i}" for i in range(torch.accelerator.device_count()))]
+    return devices
+
+
+def check_device(device: str) -> str:
+    """``device`` resolved (`resolve_device`), or a ValueError naming it and the devices available.
+
+    Without this, a CUDA device on a CPU-only torch fails deep in skorch with torch's
+    AssertionError, and a misspelt one with torch's list of every device type it knows.
+    """
+    resolved = resolve_device(device)
+    try:
+        parsed = torch.device(resolved)
+    except (RuntimeError, TypeError):
+        parsed = None
+    usable = parsed is not None and (
+        parsed.type == "cpu"
+        or torch.accelerator.is_available()
+        and parsed.type == torch.accelerator.current_accelerator().type
+        and (parsed.index is None or parsed.index < torch.accelerator.device_count())
+    )
+    if not usable:
+        raise ValueError(
+            f"device={device!r} is not available: this torch {torch.__version__} can use "
+            f"{', '.join(map(repr, available_devices()))}"
+        )
+    return resolved
+
+
 class InterruptAwareMixin:
     """skorch net mixin that tells a user's Ctrl-C from early stopping, in ``interrupted_``.
 
@@ -399,7 +433,7 @@ def make_pretrainer(
             **adamw(weight_decay, accelerator.device),
         }
     else:
-        device = resolve_device(device)
+        device = check_device(device)
         net_class, device_kwargs = MaskedPretrainer, {"device": device, **adamw(weight_decay, device)}
     return net_class(
         module,
@@ -431,7 +465,7 @@ def make_finetuner(make_net, module_kwargs: dict, *, n_train: int, stratified: b
         total_steps=max_epochs * math.ceil(n_train / batch_size), warmup_fraction=training["warmup_fraction"],
         gradient_clip=training["gradient_clip"], patience=patience, monitor="valid_loss", verbose=training["verbose"],
     )  # fmt: skip
-    device = resolve_device(training["device"])
+    device = check_device(training["device"])
     split = ValidSplit(training["validation_fraction"], stratified=stratified, random_state=seed) if patience else None
     return make_net(
         module=FineTuneNetwork,

@@ -507,8 +507,14 @@ class MAEClassifier(ClassifierMixin, _BaseFineTuner):
         return self.classes_[logits.argmax(axis=1)]
 
     def _encode_targets(self, y) -> np.ndarray:
-        check_classification_targets(y)
         y = column_or_1d(y, warn=True)
+        missing = pd.isna(y)
+        if missing.any():  # before sklearn's checks, which fail to sort None among string labels
+            raise ValueError(
+                f"y has a missing label (None or NaN) for series {np.flatnonzero(missing)[:5].tolist()}; "
+                "every series needs a class: drop those series or label them"
+            )
+        check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
@@ -656,6 +662,12 @@ class MAERegressor(RegressorMixin, _BaseFineTuner):
 
     def _encode_targets(self, y) -> np.ndarray:
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")  # 1-D or 2-D, finite
+        largest = np.abs(y).max(initial=0.0)
+        if largest > np.finfo(np.float32).max:  # as X: beyond it, the targets' std overflows and every prediction is NaN
+            raise ValueError(
+                f"y holds values beyond the float32 range (|y| up to {largest:.3g}); rescale y, "
+                "e.g. divide it by a power of 10, and multiply the predictions back"
+            )
         self._y_1d = y.ndim == 1
         y = y.reshape(len(y), -1)  # (n, n_targets)
         self.target_center_ = y.mean(axis=0)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseMAEEmbedder, TransformGraph
+from ._base import BaseMAEEmbedder, IntNotBool, TransformGraph
 from ._docs import doc
 from ._panel import Panel
 from .nn.himae import SIZES, HiMAE
@@ -144,7 +144,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
-        "layer": [Integral, StrOptions({"all"})],
+        "layer": [IntNotBool(), StrOptions({"all"})],
         "pooling": [StrOptions({"mean", "meanmax", "flatten"})],
         "size": [StrOptions(set(SIZES))],
         "channels": ["array-like", None],
@@ -254,7 +254,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         length = max(n_timepoints, 2 ** (self.n_levels + 1))
         return math.ceil(length / self.patch_size) * self.patch_size
 
-    def _check_transform_params(self) -> None:
+    def _check_network_params(self) -> None:
         self._levels()
         if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd so that convolutions keep lengths aligned; got {self.kernel_size}")

@@ -9,7 +9,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseMAEEmbedder, TransformGraph, predict_rows
+from ._base import BaseMAEEmbedder, IntNotBool, TransformGraph, predict_rows
 from ._docs import doc
 from ._panel import Panel
 from ._panel import n_series as count_series
@@ -181,9 +181,10 @@ class RoMAEEmbedder(BaseMAEEmbedder):
 
     paper_params = {"size": "tiny"}
 
+    _own_fitted = ("tokens_", "time_scale_")
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
-        "layer": [Integral],
+        "layer": [IntNotBool()],
         "pooling": [StrOptions({"cls", "mean"})],
         "tokens": [StrOptions({"auto", "timestep", "value"})],
         "time_scale": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
@@ -338,7 +339,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
             self.time_scale_ = self._resolve_time_scale(panel)
         return panel
 
-    def _check_transform_params(self) -> None:
+    def _check_network_params(self) -> None:
         depth = self._encoder_size()["depth"]
         if not (1 <= self.layer <= depth or -depth <= self.layer <= -1):
             raise ValueError(

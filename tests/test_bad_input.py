@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_msae
+from sklearn_msae._training import resolve_device
 from sklearn_msae.datasets import load_uea
 
 EMBEDDERS = [getattr(sklearn_msae, name) for name in sklearn_msae.__all__ if name.endswith("Embedder")]
@@ -98,6 +100,10 @@ BAD_X = {
     "empty series in a list": Bad(lambda: [np.zeros((2, 0))], "X is empty: 1 series, 2 channels, 0 time points"),
     "empty MultiIndex frame": Bad(lambda: frame([0.0, 1.0]).iloc[:0], "X is empty: 0 series"),
     "2-D array with 0 rows": Bad(lambda: np.zeros((0, 20)), r"Found array with 0 sample\(s\) \(shape=\(0, 20\)\)"),
+    "NaN instance label in a MultiIndex": Bad(
+        lambda: pd.concat([frame([0.0, 1.0]), frame([0.0, 1.0]).rename(index={0: np.nan}, level=0)]),
+        r"the instance level of the MultiIndex has a missing label \(NaN or None\) at row 2",
+    ),
     # ---- non-numeric dtypes
     "strings": Bad(lambda: np.full((2, 2, 3), "a"), r"X holds strings \(dtype <U1\)", DTYPE),
     "bytes": Bad(lambda: np.full((2, 2, 3), b"a"), r"X holds strings \(dtype \|S1\)", DTYPE),
@@ -110,6 +116,14 @@ BAD_X = {
         lambda: np.array([[[{"a": 1}, 2.0]]] * 2, dtype=object),
         "X has dtype object with a value that is not a number",
         DTYPE,
+    ),
+    "a string among numbers in an object array": Bad(
+        lambda: changed(good().astype(object), (4, 1, 7), "1.5"),
+        "X has dtype object with a value that is not a number: the string '1.5'",
+        DTYPE,
+    ),
+    "a string among numbers in a 2-D object array": Bad(
+        lambda: changed(good()[:, 0].astype(object), (4, 7), "1.5"), "not a number: the string '1.5'", DTYPE
     ),
     "datetime values": Bad(
         lambda: np.full((2, 2, 3), np.datetime64("2024-01-01")), "dtype datetime64.*time stamps belong in the index", DTYPE
@@ -161,6 +175,19 @@ BAD_X = {
         lambda: [series(pd.to_datetime(["2024-01-02", "2024-01-01"]))], "series 0 are duplicated or not sorted"
     ),
     "NaN time stamp": Bad(lambda: frame([0.0, np.nan]), r"time stamps must be finite \(no NaN or inf in the time index\)"),
+    "NaT as the last stamp": Bad(
+        lambda: frame(pd.to_datetime(["2024-01-01", "2024-01-02", None])),
+        r"time stamps must be finite .*; the time level of the MultiIndex holds NaT",
+    ),
+    "NaT as the first stamp in a list": Bad(
+        lambda: [series(pd.to_datetime([None, "2024-01-01"]))], "time stamps must be finite .*series 0 of X holds NaT"
+    ),
+    "NaT in the middle": Bad(
+        lambda: frame(pd.to_datetime(["2024-01-01", None, "2024-01-03"])), "time stamps must be finite .* holds NaT"
+    ),
+    "NaT in a TimedeltaIndex": Bad(
+        lambda: [series(pd.to_timedelta([1, None], unit="s"))], "time stamps must be finite .* holds NaT"
+    ),
     "non-numeric time index": Bad(
         lambda: [series(pd.Index(["a", "b"]))],
         "the index of series 0 of X must hold numbers, datetimes or timedeltas",
@@ -239,6 +266,55 @@ def test_series_shorter_than_a_patch_or_a_level_are_padded_not_refused(cls, leng
     """No method has a minimum length: each pads every series with unobserved values."""
     X = good(length=length)
     assert np.isfinite(make(cls).fit(X).transform(X)).all()
+
+
+@pytest.mark.parametrize("year", [1700, 2200])
+def test_stamps_outside_the_nanosecond_range_are_read_in_their_unit(year):
+    """A ``datetime64[s]`` index holds years that nanoseconds cannot: they are seconds apart, as any other."""
+    stamps = pd.DatetimeIndex(np.array([f"{year}-01-01", f"{year}-01-02"], dtype="datetime64[s]"))
+    embedder = make(sklearn_msae.RoMAEEmbedder).fit([series(stamps)] * 3)
+    assert embedder.time_scale_ == 1 / 86400  # one day apart
+    assert np.isfinite(embedder.transform(frame(stamps))).all()
+
+
+def nullable(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with pandas' nullable dtypes: Float64 and Int64 columns whose missing values are ``pd.NA``."""
+    return X.astype({"c0": "Float64", "c1": "Float64"}).assign(c2=pd.array([1, None, 3] * (len(X) // 3), "Int64"))
+
+
+def test_pandas_nullable_dtypes_read_na_as_nan(fitted):
+    """pd.NA is NaN in a MultiIndex frame and in a list of frames, as in a flat frame."""
+    X = pd.concat([frame([0.0, 1.0, 2.0], n_channels=3)] * 4, keys=range(4)).droplevel(1)
+    X.iloc[4, 0] = np.nan
+    as_nan = X.assign(c2=[1.0, np.nan, 3.0] * 4)
+    embedder = make(type(fitted)).fit(as_nan)
+    expected = embedder.transform(as_nan)
+    np.testing.assert_array_equal(embedder.transform(nullable(X)), expected)
+    as_list = [nullable(X).loc[[i]].droplevel(0) for i in range(4)]
+    np.testing.assert_array_equal(embedder.transform(as_list), expected)
+    filled = embedder.reconstruct(nullable(X))  # the Int64 column with pd.NA takes fractional values
+    assert filled.dtypes.tolist() == ["Float64"] * 3 and not filled.isna().any().any()
+
+
+@pytest.mark.parametrize("factor", [1e20, 1e-30])
+def test_data_of_extreme_scale_embeds_as_the_data_itself(fitted, factor):
+    """Channel moments are float64: a std of 1e20 or 1e-30 (beyond float32's square) neither overflows nor underflows."""
+    X = good()
+    expected = make(type(fitted)).fit(X).transform(X)
+    embedding = make(type(fitted)).fit(X * factor).transform(X * factor)
+    assert np.isfinite(embedding).all() and np.ptp(embedding, axis=0).max() > 0.1  # distinct series
+    np.testing.assert_allclose(embedding, expected, atol=1e-4)
+    X_gappy = changed(X, (slice(None), slice(None), slice(5, 9)))
+    filled = sklearn_msae.MAEImputer(make(type(fitted))).fit(X_gappy * factor).transform(X_gappy * factor)
+    assert np.isfinite(filled).all()
+
+
+@pytest.mark.parametrize("cls", EMBEDDERS, ids=lambda cls: cls.__name__)
+def test_the_imputer_never_fills_inf_near_the_float32_limit(cls):
+    X = good()
+    X_gappy = changed(X / np.abs(X).max() * np.float32(3.3e38), (slice(None), slice(None), slice(5, 9)))
+    filled = sklearn_msae.MAEImputer(make(cls, scaling="minmax")).fit(X_gappy).transform(X_gappy)
+    assert not np.isinf(filled).any()
 
 
 def test_flatten_pooling_needs_the_fitted_length():
@@ -323,6 +399,95 @@ def test_layer_out_of_range_lists_the_valid_range(name, layer, match):
         embedder.set_params(layer=layer).transform(good())  # a transform-only parameter changed after fit
 
 
+# Transform-only parameters may change after fit (set_params, from_pretrained overrides):
+# every method that reads them validates them, with sklearn's InvalidParameterError.
+TRANSFORM_PARAM_CASES = {
+    "HiMAEEmbedder": [("pooling", "bogus"), ("layer", 1.5), ("layer", "first"), ("layer", True)],
+    "AIMEmbedder": [("pooling", "bogus")],
+    "RoMAEEmbedder": [("pooling", "bogus"), ("layer", "all"), ("layer", True), ("layer", 1.5)],
+}
+BATCH_SIZE_CASES = [("inference_batch_size", -1), ("inference_batch_size", 0), ("inference_batch_size", 1.5)]
+
+
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "score", "get_feature_names_out"])
+def test_bad_transform_parameter_set_after_fit_is_named(fitted, method):
+    call = getattr(fitted, method)
+    for param, value in BATCH_SIZE_CASES + TRANSFORM_PARAM_CASES[type(fitted).__name__]:
+        before = fitted.get_params()[param]
+        fitted.set_params(**{param: value})
+        try:
+            with pytest.raises(InvalidParameterError, match=f"The '{param}' parameter of .* Got {value!r} instead"):
+                call() if method == "get_feature_names_out" else call(good())
+        finally:
+            fitted.set_params(**{param: before})
+
+
+def test_bool_is_not_a_layer_at_fit():
+    with pytest.raises(InvalidParameterError, match=r"The 'layer' parameter .* must be an int \(not a bool\).* Got True"):
+        make(sklearn_msae.HiMAEEmbedder, layer=True).fit(good())
+
+
+def test_bad_transform_parameter_of_from_pretrained_is_named(tmp_path):
+    make(sklearn_msae.HiMAEEmbedder).fit(good()).save_pretrained(tmp_path)
+    with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
+        sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, inference_batch_size=-1)  # at load, not at transform
+    with pytest.raises(ValueError, match="device='gpu' is not available: .* can use 'auto', 'cpu'"):
+        sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, device="gpu")
+
+
+def test_bad_inference_batch_size_of_a_fine_tuned_embedder_is_named():
+    classifier = sklearn_msae.MAEClassifier(make(sklearn_msae.HiMAEEmbedder), max_epochs=1, random_state=0)
+    classifier.fit(good(), [0, 1] * 3)
+    classifier.embedder_.set_params(inference_batch_size=-1)
+    with pytest.raises(InvalidParameterError, match="The 'inference_batch_size' parameter .* Got -1 instead"):
+        classifier.predict(good())
+
+
+LABEL_CASES = [
+    (good(n=6), ["a", None, "b", "a", "b", "a"], r"y has a missing label \(None or NaN\) for series \[1\]"),
+    (good(n=1)[0, 0], [0, 1] * 10, r"X must be 2-D .* got an array of shape \(20,\)"),  # not "20 series"
+]
+
+
+@pytest.mark.parametrize("X, y, match", LABEL_CASES, ids=["None label", "1-D X"])
+def test_bad_labels_or_series_of_a_fine_tuner_are_named(X, y, match, pretrain_calls):
+    with pytest.raises(ValueError, match=match):
+        sklearn_msae.MAEClassifier(make(sklearn_msae.HiMAEEmbedder), max_epochs=1).fit(X, y)
+    assert pretrain_calls == []  # found before any pretraining
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e39])
+def test_regression_targets_beyond_float32_are_refused(scale, pretrain_calls):
+    y = np.linspace(-1.0, 1.0, 6) * scale
+    with pytest.raises(ValueError, match=r"y holds values beyond the float32 range \(\|y\| up to 1e\+(300|39)\)"):
+        sklearn_msae.MAERegressor(make(sklearn_msae.HiMAEEmbedder), max_epochs=1).fit(good(), y)
+    assert pretrain_calls == []
+
+
+UNAVAILABLE = "cuda" if not torch.accelerator.is_available() else "no-such-device"
+
+
+@pytest.mark.parametrize("device", [UNAVAILABLE, "gpu"])
+def test_unavailable_device_is_named_with_the_available_ones(device):
+    match = f"device='{device}' is not available: this torch .* can use 'auto', 'cpu'"
+    with pytest.raises(ValueError, match=match):
+        make(sklearn_msae.HiMAEEmbedder, device=device).fit(good())
+    embedder = make(sklearn_msae.HiMAEEmbedder, device="cpu").fit(good())
+    with pytest.raises(ValueError, match=match):
+        embedder.set_params(device=device).transform(good())
+
+
+def test_device_set_after_fit_is_honoured():
+    """The network moves to a ``device`` set after fit (CUDA where there is one; else CPU stays CPU)."""
+    embedder = make(sklearn_msae.HiMAEEmbedder, device="cpu").fit(good())
+    expected = embedder.transform(good())
+    embedder.set_params(device="auto")
+    np.testing.assert_allclose(embedder.transform(good()), expected, atol=1e-4)
+    target = torch.device(resolve_device("auto"))
+    assert torch.device(embedder.net_.device) == target
+    assert {param.device.type for param in embedder.net_.module_.parameters()} == {target.type}
+
+
 INTERPOLATE_CASES = [
     (np.zeros((5, 2)), ValueError, r"times must have shape \(n_series, n_queries\) = \(6, n_queries\).*\(5, 2\)"),
     (np.zeros(6), ValueError, r"times must have shape .*got an array of shape \(6,\)"),
@@ -338,6 +503,12 @@ def test_bad_interpolation_times_are_named(times, error, match):
     embedder = make(sklearn_msae.RoMAEEmbedder).fit(good())
     with pytest.raises(error, match=match):
         embedder.interpolate(good(), times)
+
+
+def test_a_cache_without_a_seed_warns(tmp_path):
+    embedder = make(sklearn_msae.HiMAEEmbedder, memory=str(tmp_path), random_state=None)
+    with pytest.warns(UserWarning, match="memory=.* caches nothing reusable with random_state=None"):
+        embedder.fit(good())
 
 
 # ---- the loader -------------------------------------------------------------------

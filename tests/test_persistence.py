@@ -189,6 +189,72 @@ def test_from_pretrained_checks_the_class(models, tmp_path, saved_as, loaded_by)
         loaded_by.from_pretrained(tmp_path)
 
 
+def edit_config(folder, edit):
+    config = json.loads((folder / "config.json").read_text())
+    edit(config)
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+def set_fitted(name, value):
+    return lambda config: config["fitted"].update({name: value})
+
+
+def float_array(values):
+    return {"ndarray": values, "dtype": "float32"}
+
+
+# Every field of a saved folder is checked at load, with a ValueError naming it (HiMAE: 6 channels).
+EDITED_CONFIGS = [
+    ("center of the wrong length", set_fitted("channel_center_", float_array([0.0] * 5)),
+     r"fitted channel_center_ must be 6 finite floats \(one per channel\)"),
+    ("scale all 0", set_fitted("channel_scale_", float_array([0.0] * 6)), r"fitted channel_scale_ must be positive"),
+    ("scale NaN", set_fitted("channel_scale_", float_array([float("nan")] * 6)), "channel_scale_ must be 6 finite floats"),
+    ("an unknown fitted attribute", set_fitted("transform", 1), r"fitted holds unknown attribute\(s\) \['transform'\]"),
+    ("a missing fitted attribute", lambda config: config["fitted"].pop("n_channels_"), r"lacks \['n_channels_'\]"),
+    ("n_channels_ not an int", set_fitted("n_channels_", 6.5), "fitted n_channels_ must be a positive int; got 6.5"),
+    ("an unknown parameter", lambda config: config["params"].update(colour="red"), r"unknown parameter\(s\) \['colour'\]"),
+    ("an invalid parameter", lambda config: config["params"].update(inference_batch_size=-1),
+     "The 'inference_batch_size' parameter of HiMAEEmbedder must be"),
+    ("other module_kwargs", lambda config: config["module_kwargs"].update(in_channels=3),
+     "module_kwargs .* are not those of its params and fitted attributes"),
+    ("a section not an object", lambda config: config.update(fitted=[]), "'fitted' must be a JSON object; got \\[\\]"),
+]
+
+
+@pytest.mark.parametrize("edit, match", [case[1:] for case in EDITED_CONFIGS], ids=[case[0] for case in EDITED_CONFIGS])
+def test_an_edited_config_is_refused_naming_the_field(models, tmp_path, edit, match):
+    models["HiMAEEmbedder"].save_pretrained(tmp_path)
+    edit_config(tmp_path, edit)
+    with pytest.raises(ValueError, match=match):
+        HiMAEEmbedder.from_pretrained(tmp_path)
+
+
+def test_weights_that_do_not_fit_or_are_truncated_are_refused(models, tmp_path):
+    models["HiMAEEmbedder"].save_pretrained(tmp_path / "himae")
+    models["AIMEmbedder"].save_pretrained(tmp_path / "aim")
+    (tmp_path / "himae" / "model.safetensors").write_bytes((tmp_path / "aim" / "model.safetensors").read_bytes())
+    with pytest.raises(ValueError, match=r"is not the weights file that .*config\.json was saved with"):
+        HiMAEEmbedder.from_pretrained(tmp_path / "himae")
+    # folders saved before the config held the weights' hash: the weights themselves are checked
+    for name in ("himae", "aim"):
+        config = json.loads((tmp_path / name / "config.json").read_text())
+        del config["weights_sha256"]
+        (tmp_path / name / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"the weights do not fit the network HiMAE\(.*\): '.*' is missing; .* and \d+ more"):
+        HiMAEEmbedder.from_pretrained(tmp_path / "himae")
+    weights = (tmp_path / "aim" / "model.safetensors").read_bytes()
+    (tmp_path / "aim" / "model.safetensors").write_bytes(weights[: len(weights) // 2])
+    with pytest.raises(ValueError, match=r"model\.safetensors is not a readable safetensors file \(truncated\?\)"):
+        AIMEmbedder.from_pretrained(tmp_path / "aim")
+
+
+def test_a_config_that_is_not_json_is_refused(models, tmp_path):
+    models["AIMEmbedder"].save_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"config\.json is not a JSON file"):
+        AIMEmbedder.from_pretrained(tmp_path)
+
+
 # ---- a model trained on CUDA, loaded without CUDA ----------------------------------
 
 needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU fallback only applies without CUDA")
