@@ -118,6 +118,25 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         The defaults were chosen by cross-validation on training splits and may depart
         from the paper (``paper_params`` lists where); this keeps the published
         configuration one call away, e.g. for a fidelity check.
+
+        Parameters
+        ----------
+        **params : dict
+            Any constructor parameters; they take precedence over ``paper_params``.
+
+        Returns
+        -------
+        embedder : BaseMAEEmbedder
+            An unfitted embedder of this class.
+
+        Examples
+        --------
+        >>> from sklearn_msae import HiMAEEmbedder
+        >>> HiMAEEmbedder.paper_params
+        {'layer': -1, 'gap_fill': 'zero'}
+        >>> embedder = HiMAEEmbedder.paper(max_epochs=5)
+        >>> embedder.layer, embedder.gap_fill, embedder.max_epochs
+        (-1, 'zero', 5)
         """
         return cls(**{**cls.paper_params, **params})
 
