@@ -36,15 +36,18 @@ def shapes(draw, min_dims=0, max_dims=4):
 
 
 @st.composite
-def nan_pattern(draw, values: np.ndarray) -> np.ndarray:
+def nan_pattern(draw, values: np.ndarray, clean: bool = False) -> np.ndarray:
     """Punch NaN into float ``values``: none, scattered, a whole series, a whole channel, or all."""
     if values.size == 0 or values.ndim == 0:
         return values
-    kind = draw(st.sampled_from(["none", "none", "scattered", "series", "channel", "all", "tail"]))
+    kinds = ["none", "none", "scattered", "channel", "tail"] if clean else ["none", "none", "scattered", "series", "channel", "all", "tail"]
+    kind = draw(st.sampled_from(kinds))
     values = values.copy()
     if kind == "scattered":
         rng = np.random.default_rng(draw(st.integers(0, 2**16)))
         values[rng.random(values.shape) < draw(st.sampled_from([0.1, 0.5, 0.9]))] = np.nan
+        if clean:  # every series keeps an observed value
+            values.reshape(values.shape[0], -1)[:, 0] = 1.0
     elif kind == "series":
         values[draw(st.integers(0, values.shape[0] - 1))] = np.nan
     elif kind == "channel" and values.ndim >= 3:
@@ -57,10 +60,20 @@ def nan_pattern(draw, values: np.ndarray) -> np.ndarray:
 
 
 @st.composite
-def float_values(draw, shape) -> np.ndarray:
-    """float64 values of ``shape``: mostly ordinary, sometimes special, possibly scaled by 1e±30."""
+def float_values(draw, shape, clean: bool = False) -> np.ndarray:
+    """float64 values of ``shape``: mostly ordinary, sometimes special, possibly scaled by 1e±30.
+
+    ``clean``: finite values within float32, every series with an observed value (valid input).
+    """
     size = int(np.prod(shape)) if shape else 1
     base = np.random.default_rng(draw(st.integers(0, 2**16))).standard_normal(size)
+    if clean:
+        base = base * draw(st.sampled_from([1.0, 1.0, 1.0, 1e30, 1e-30, 1e20, 3e4, 1e-6])) + draw(
+            st.sampled_from([0.0, 0.0, 5.0, -1e6])
+        )
+        if size and draw(st.booleans()):
+            base[draw(st.integers(0, size - 1))] = draw(st.sampled_from([0.0, -0.0, 1e-45, 3e38, -3e38, 65504.0]))
+        return draw(nan_pattern(base.reshape(shape), clean=True))
     n_special = draw(st.integers(0, min(size, 3)))
     for _ in range(n_special):
         base[draw(st.integers(0, size - 1)) if size else 0] = draw(FLOATS)
@@ -150,16 +163,17 @@ def time_index(draw, length: int) -> pd.Index:
     return index
 
 
+CLEAN_COLUMN_DTYPES = ["float64", "float64", "float32", "Float64", "Int64", "int64"]
 COLUMN_DTYPES = ["float64", "float64", "float32", "Float64", "Int64", "object", "boolean", "int64", "float16"]
 
 
 @st.composite
-def columns(draw, length: int, n_columns: int) -> dict:
+def columns(draw, length: int, n_columns: int, clean: bool = False) -> dict:
     """``n_columns`` columns of ``length`` values, each of its own dtype (nullable ones with pd.NA)."""
     out = {}
     for c in range(n_columns):
-        values = draw(float_values((length,)))
-        dtype = draw(st.sampled_from(COLUMN_DTYPES))
+        values = draw(float_values((length,), clean=clean))
+        dtype = draw(st.sampled_from(CLEAN_COLUMN_DTYPES if clean else COLUMN_DTYPES))
         with np.errstate(all="ignore"):
             if dtype in ("Float64",):
                 column = pd.array(values, dtype="Float64")
@@ -167,8 +181,10 @@ def columns(draw, length: int, n_columns: int) -> dict:
                     column[draw(st.integers(0, length - 1))] = pd.NA
             elif dtype in ("Int64", "boolean", "int64"):
                 ints = np.nan_to_num(values, nan=0, posinf=0, neginf=0).clip(-100, 100).round()
+                if clean and dtype == "int64" and np.isnan(values).all():
+                    ints = values
                 if dtype == "int64":
-                    column = ints.astype("int64")
+                    column = ints if np.isnan(ints).any() else ints.astype("int64")
                 else:
                     column = pd.array(ints.astype("int64") if dtype == "Int64" else ints > 0, dtype=dtype)
                     if length and draw(st.booleans()):
@@ -243,7 +259,10 @@ def series_lists(draw, n_channels=2):
 def any_X(n_channels=2):
     """Any input at all, biased towards formats that reach the network of a ``n_channels`` model."""
     return st.one_of(
-        near_valid_arrays(n_channels),
+        valid_X(n_channels),
+        valid_X(n_channels),
+        valid_X(n_channels),
+        valid_X(n_channels),
         near_valid_arrays(n_channels),
         arrays(),
         multiindex_frames(),
@@ -264,3 +283,39 @@ PARAM_VALUES = st.one_of(
     st.sampled_from(["cpu", "cuda", "gpu", "cuda:3", "meta", "mps", "cpu:0", "CPU", "auto", "cuda:-1", "xla"]),
     st.sampled_from([None, True, False, (), [1], {"a": 1}, np.int64(2), np.float32(0.5), np.bool_(True)]),
 )
+
+
+@st.composite
+def valid_X(draw, n_channels=2):
+    """Input the fitted ``n_channels`` models must accept: arrays, pd-multiindex frames and lists of series."""
+    kind = draw(st.sampled_from(["array", "array", "frame", "list", "list-frames"]))
+    n = draw(st.integers(1, 5))
+    if kind == "array":
+        t = draw(st.one_of(st.integers(1, 30), st.sampled_from([20, 64, 257])))
+        values = draw(float_values((n, n_channels, t), clean=True))
+        return values.astype(draw(st.sampled_from(["float32", "float64", "float64"])))
+    lengths = [draw(st.integers(1, 25)) for _ in range(n)]
+    if kind == "list":
+        return [draw(float_values((n_channels, length), clean=True)) for length in lengths]
+    pieces = []
+    for i, length in enumerate(lengths):
+        index = draw(clean_time_index(length))
+        piece = pd.DataFrame(draw(columns(length, n_channels, clean=True)), index=index)
+        if pd.isna(piece.astype("float64")).all().all():
+            piece.iloc[0] = 1.0
+        pieces.append(piece)
+    if kind == "list-frames":
+        return pieces
+    return pd.concat(pieces, keys=draw(st.sampled_from([list(range(n)), [f"s{i}" for i in range(n)]])))
+
+
+@st.composite
+def clean_time_index(draw, length: int) -> pd.Index:
+    kind = draw(st.sampled_from(["range", "float", "datetime", "datetime-tz", "timedelta"]))
+    if kind == "range":
+        return pd.RangeIndex(length)
+    if kind == "float":
+        return pd.Index(np.cumsum(np.random.default_rng(draw(st.integers(0, 99))).random(length) + 1e-3))
+    if kind == "timedelta":
+        return pd.to_timedelta(np.arange(length), unit="s")
+    return pd.date_range("2024-01-01", periods=length, freq="h", tz="UTC" if kind == "datetime-tz" else None)

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the strategies module beside this file
@@ -150,7 +150,10 @@ def call(fn, X, *args, **kwargs):
             out = fn(X, *args, **kwargs)
     except (ValueError, TypeError) as error:
         assert str(error).strip(), f"{type(error).__name__} without a message"
+        event(f"refused: {type(error).__name__}")
         out = REFUSED
+    else:
+        event("returned")
     assert_same(before, X)
     return out
 
@@ -261,7 +264,7 @@ TRANSFORM_PARAMS = {
 @given(
     data=st.data(),
     method=st.sampled_from(["transform", "reconstruct", "score", "get_feature_names_out"]),
-    X=st.one_of(st.just(good(n=3)), fs.near_valid_arrays()),
+    X=st.one_of(st.just(good(n=3)), fs.valid_X(), fs.valid_X(), fs.near_valid_arrays()),
 )
 def test_set_params_after_fit(fitted, name, data, method, X):
     """A transform-only parameter set after fit, within or beyond its constraints."""
@@ -297,7 +300,17 @@ def test_set_params_after_fit(fitted, name, data, method, X):
 
 @pytest.mark.parametrize("name", NAMES)
 @fuzz(8)
-@given(X=st.one_of(fs.near_valid_arrays(), fs.multiindex_frames(), fs.series_lists(), fs.flat_frames(), fs.arrays()))
+@given(
+    X=st.one_of(
+        fs.valid_X(),
+        fs.valid_X(),
+        fs.near_valid_arrays(),
+        fs.multiindex_frames(),
+        fs.series_lists(),
+        fs.flat_frames(),
+        fs.arrays(),
+    )
+)
 def test_fit_on_fuzzed_input(name, X):
     model = MAKERS[name]()
     out = call(model.fit, X)
@@ -442,6 +455,8 @@ def adapters():
 @fuzz(25)
 @given(
     X=st.one_of(
+        fs.valid_X(),
+        fs.valid_X(),
         fs.near_valid_arrays(),
         fs.multiindex_frames(),
         fs.series_lists().filter(lambda X: len(X)),  # [] is an sktime bug: test_sktime_adapter_empty_list
