@@ -319,3 +319,11 @@ def clean_time_index(draw, length: int) -> pd.Index:
     if kind == "timedelta":
         return pd.to_timedelta(np.arange(length), unit="s")
     return pd.date_range("2024-01-01", periods=length, freq="h", tz="UTC" if kind == "datetime-tz" else None)
+
+# values of the right kind and range for most parameters: construction then reaches the network
+PLAUSIBLE_VALUES = st.one_of(
+    st.integers(1, 8),
+    st.floats(0.01, 0.99),
+    st.booleans(),
+    st.sampled_from(["auto", "mean", "standard", "minmax", "random", "block", "zero", "linear", "value", "timestep", "keep", "refit", "cls", "channel", "flatten", "meanmax", "all", "cpu"]),
+)

@@ -259,6 +259,14 @@ TRANSFORM_PARAMS = {
 }
 
 
+PLAUSIBLE_SETTINGS = {  # values within the constraints (layer: in or out of the network's range)
+    "layer": st.one_of(st.integers(-6, 6), st.just("all")),
+    "pooling": st.sampled_from(["mean", "flatten", "meanmax", "channel", "cls"]),
+    "inference_batch_size": st.one_of(st.integers(1, 5), st.just(2**31)),
+    "device": st.sampled_from(["cpu", "auto", "cpu:0"]),
+}
+
+
 @pytest.mark.parametrize("name", NAMES)
 @fuzz(25)
 @given(
@@ -269,9 +277,8 @@ TRANSFORM_PARAMS = {
 def test_set_params_after_fit(fitted, name, data, method, X):
     """A transform-only parameter set after fit, within or beyond its constraints."""
     model = fitted[name]
-    changes = data.draw(
-        st.dictionaries(st.sampled_from(TRANSFORM_PARAMS[name]), fs.PARAM_VALUES, min_size=1, max_size=2), "changes"
-    )
+    keys = data.draw(st.lists(st.sampled_from(TRANSFORM_PARAMS[name]), min_size=1, max_size=2, unique=True), "params")
+    changes = {key: data.draw(st.one_of(PLAUSIBLE_SETTINGS[key], fs.PARAM_VALUES), key) for key in keys}
     before = model.get_params()
     model.set_params(**changes)
     try:
@@ -329,13 +336,14 @@ SIZE_VALUES = st.sampled_from(["tiny", "huge", "", None, 3, "TINY"])  # small/ba
 
 
 @pytest.mark.parametrize("name", NAMES)
-@fuzz(12)
+@fuzz(15)
 @given(data=st.data())
 def test_construction_parameters(name, data):
     cls = type(MAKERS[name]())
     names = sorted(set(cls._parameter_constraints) - UNFUZZED)
     keys = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True), "params")
-    params = {key: data.draw(SIZE_VALUES if key == "size" else fs.PARAM_VALUES, key) for key in keys}
+    values = st.one_of(fs.PLAUSIBLE_VALUES, fs.PLAUSIBLE_VALUES, fs.PARAM_VALUES)
+    params = {key: data.draw(SIZE_VALUES if key == "size" else values, key) for key in keys}
     if name == "RoMAEEmbedder" and "size" in params:  # the fixture's explicit widths would override size
         params.update(embed_dim=None, num_heads=None, decoder_embed_dim=None, decoder_num_heads=None)
     for key in ("embed_dim", "decoder_embed_dim", "depth", "decoder_depth", "channels", "batch_size"):
