@@ -553,7 +553,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         path = Path(path)
         config = _read_config(cls, path)
         saved_device = config["params"].get("device", "auto")
-        if "device" not in params and resolve_device(saved_device).startswith("cuda") and not torch.cuda.is_available():
+        saved_cuda = isinstance(saved_device, str) and resolve_device(saved_device).startswith("cuda")
+        if "device" not in params and saved_cuda and not torch.cuda.is_available():  # a bad device is named below
             warnings.warn(
                 f"{path} was saved with device={saved_device!r}, but CUDA is not available; loading on device='cpu'",
                 DeviceWarning,

@@ -5,6 +5,8 @@ The same table is in docs/bad_input.md (what you pass -> what you get). Each row
 data only, in ``transform``, ``reconstruct`` and ``score`` of a fitted embedder too.
 """
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -433,6 +435,18 @@ def test_bad_transform_parameter_of_from_pretrained_is_named(tmp_path):
         sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, inference_batch_size=-1)  # at load, not at transform
     with pytest.raises(ValueError, match="device='gpu' is not available: .* can use 'auto', 'cpu'"):
         sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path, device="gpu")
+
+
+@pytest.mark.parametrize("device", [None, 3, ["cpu"]], ids=repr)
+def test_a_saved_device_that_is_not_a_str_is_named(tmp_path, device):
+    """Found by tests/test_fuzz.py: a non-str ``device`` in config.json raised AttributeError."""
+    make(sklearn_msae.HiMAEEmbedder).fit(good()).save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["params"]["device"] = device
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    match = f"The 'device' parameter of HiMAEEmbedder must be .* Got {re.escape(repr(device))} instead"
+    with pytest.raises(InvalidParameterError, match=match):
+        sklearn_msae.HiMAEEmbedder.from_pretrained(tmp_path)
 
 
 def test_bad_inference_batch_size_of_a_fine_tuned_embedder_is_named():
