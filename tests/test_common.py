@@ -31,7 +31,7 @@ ESTIMATORS = [
         AIMEmbedder(size="tiny", patch_size=1, **FAST), layer_decay=0.75, label_smoothing=0.1, lr=1e-2, **FAST,
     ),
     MAERegressor(HiMAEEmbedder(channels=(4, 8), patch_size=1, **FAST), lr=1e-2, **FAST),
-    MAEImputer(HiMAEEmbedder(size="tiny", max_epochs=2, batch_size=16, random_state=0)),
+    MAEImputer(HiMAEEmbedder(channels=(4, 8), patch_size=1, **FAST)),
 ]
 
 # Checks that cannot hold for an estimator class, with the reason.
