@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sktime.datasets import load_basic_motions
 
 from sklearn_msae.datasets import DATA_ENV_VAR
@@ -111,3 +112,14 @@ def interrupt_second_training_step(monkeypatch):
 
     monkeypatch.setattr(HiMAE, "forward", interrupted_forward)
     return monkeypatch
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny networks on one torch thread (``pytestmark = pytest.mark.usefixtures(...)``):
+    on a shared CPU, torch's thread pool oversubscribed by other processes made them up
+    to 4x slower; the subprocesses some tests start reuse the thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

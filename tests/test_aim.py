@@ -19,14 +19,7 @@ TINY = {"size": "tiny", "max_epochs": 5, "random_state": 0}
 TINY_WIDTH = 32  # embed_dim of the "tiny" preset
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Train these tiny networks on one thread: on a shared CPU, torch's thread pool
-    oversubscribed by other processes made them 4x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def with_gaps(X, seed=0):

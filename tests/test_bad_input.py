@@ -25,13 +25,7 @@ TINY = {"max_epochs": 1, "random_state": 0}
 TINY_SIZE = {"HiMAEEmbedder": {"size": "tiny"}, "AIMEmbedder": {"size": "tiny"}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks on a shared CPU: one torch thread avoids oversubscription."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_every_public_embedder_is_checked():

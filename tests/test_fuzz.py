@@ -51,7 +51,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -97,13 +96,7 @@ def good(n=6, channels=2, length=20):
     return np.random.default_rng(0).standard_normal((n, channels, length)).astype(np.float32)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks on a shared CPU: one torch thread avoids oversubscription."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -454,7 +447,7 @@ def test_from_pretrained_with_an_edited_config(saved, name, data):
 def adapters():
     from sklearn_msae.sktime import AIMTransformer, HiMAETransformer, RoMAETransformer
 
-    params = {name: {key: value for key, value in MAKERS[name]().get_params().items()} for name in NAMES}
+    params = {name: MAKERS[name]().get_params() for name in NAMES}
     classes = {"HiMAEEmbedder": HiMAETransformer, "AIMEmbedder": AIMTransformer, "RoMAEEmbedder": RoMAETransformer}
     return {name: classes[name](**params[name]).fit(good()) for name in NAMES}
 

@@ -69,13 +69,7 @@ def assert_same_fit(a, b):
         assert state_b[key].device.type == "cpu" and torch.equal(state_a[key], state_b[key]), key
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One torch thread: faster on a shared CPU, and the thread count the subprocesses reuse."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
