@@ -21,6 +21,12 @@ def pytest_configure(config):
     """
     if not os.environ.get(DATA_ENV_VAR) and CHECKOUT_UEA.is_dir():
         os.environ[DATA_ENV_VAR] = str(CHECKOUT_UEA)
+    # pytest-xdist workers (``-n auto`` in pyproject.toml) share the cores: torch threads
+    # beyond each worker's share only oversubscribe them (2 workers of 2 threads on two
+    # cores took longer than one process)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 def _data_absent(reason: str):
