@@ -44,6 +44,7 @@ from sktime.datasets import load_basic_motions
 from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+from sklearn_msae._base import pretraining_problem
 from sklearn_msae._training import fused_optimizer, pretrain, warmup_cosine
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -98,7 +99,7 @@ def training_overhead(sizes) -> str:
     rows = []
     for name, embedder in embedders.items():
         embedder.set_params(max_epochs=sizes["epochs"], random_state=0)
-        module, module_kwargs, batch, train_kwargs = training_problem(embedder, X)
+        module, module_kwargs, batch, train_kwargs = pretraining_problem(embedder, X)
         steps = n_steps(len(X), train_kwargs)
         runs = {"skorch": lambda: pretrain(module, module_kwargs, batch, train_kwargs, 0, "cpu", 0),
                 "bare": lambda: bare_pretrain(module, module_kwargs, batch, train_kwargs, 0)}
@@ -124,14 +125,6 @@ def training_overhead(sizes) -> str:
         "|---|---|---|---|---|",
         *rows,
     ])
-
-
-def training_problem(embedder, X):
-    """What ``embedder.fit(X)`` hands to `pretrain`: module class and arguments, batch dict, training arguments."""
-    panel = embedder._validate_input(X, reset=True)  # the first lines of `BaseMAEEmbedder._fit`
-    embedder.channel_center_, embedder.channel_scale_ = embedder._learn_scaling(panel, None)
-    batch = embedder._tokenize(embedder._scale(panel))
-    return embedder._module, embedder._module_kwargs(panel), batch, embedder._train_kwargs()
 
 
 def n_steps(n_samples, train_kwargs) -> int:
@@ -294,7 +287,7 @@ def optimizer_step(sizes) -> str:
     implementations = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
     rows = []
     for name, embedder in embedders.items():
-        module, module_kwargs, _batch, _train = training_problem(embedder, X.astype(np.float32))
+        module, module_kwargs, _batch, _train = pretraining_problem(embedder, X.astype(np.float32))
         parameters = list(module(**module_kwargs).parameters())
         for parameter in parameters:
             parameter.grad = torch.randn_like(parameter)

@@ -219,10 +219,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"validation_fraction={self.validation_fraction} holds out all {n_series_x} series of X, "
                 "leaving none to train on; lower it or fit on more series"
             )
-        self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
-        self._check_transform_params()
-        module_kwargs = self._module_kwargs(panel)
-        train_kwargs = self._train_kwargs()
+        module_kwargs, train_kwargs = self._prepare_pretraining(panel, source)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         not_hashed = ["device", "verbose", "checkpoint_dir", "checkpoint_every"]
         if source is None:
@@ -251,6 +248,12 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             checkpoint_every=self.checkpoint_every,
         )  # fmt: skip
         self.net_ = self._build_net(module_kwargs, state, history, train_kwargs)
+
+    def _prepare_pretraining(self, panel: Panel, source: ChunkSource | None) -> tuple[dict, dict]:
+        """Learn the scaling, check the transform parameters; the network's and the training's arguments."""
+        self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
+        self._check_transform_params()
+        return self._module_kwargs(panel), self._train_kwargs()
 
     def _fit_pretrained(self, panel: Panel, source: ChunkSource | None) -> None:
         """Take the network and fitted attributes of ``pretrained``; learn only the scaling when asked."""
@@ -817,6 +820,17 @@ def encode(embedder: BaseMAEEmbedder, X) -> tuple[Panel, dict[str, np.ndarray]]:
     return panel, embedder._encode(panel)
 
 
+def pretraining_problem(embedder: BaseMAEEmbedder, X) -> tuple[type, dict, dict[str, np.ndarray], dict]:
+    """What ``embedder.fit(X)`` hands to `pretrain` for an in-memory ``X`` (the scaling is learnt on the way).
+
+    The network class, its constructor arguments, the batch dict and the training
+    arguments (``benchmarks/speed.py`` times `pretrain` against a bare loop on them).
+    """
+    panel = embedder._validate_input(X, reset=True)
+    module_kwargs, train_kwargs = embedder._prepare_pretraining(panel, None)
+    return embedder._module, module_kwargs, embedder._encode(panel), train_kwargs
+
+
 def embed_kwargs(embedder: BaseMAEEmbedder) -> dict:
     """Keyword arguments of the network's ``embed`` for the current transform parameters, validated."""
     embedder._check_transform_params()
@@ -879,10 +893,22 @@ def predict_rows(embedder: BaseMAEEmbedder, X, step, **kwargs) -> np.ndarray:
 def embeddings(embedder: BaseMAEEmbedder, X, **kwargs) -> np.ndarray:
     """``embedder.transform(X)`` (float32), for the batches of `inference_outputs`."""
     network_kwargs = embed_kwargs(embedder)
-    return predict_rows(
-        embedder, X, lambda module, batch, panel, rows: module.embed(**batch, **network_kwargs).float().cpu().numpy(),
-        **kwargs,
-    )  # fmt: skip
+
+    def embed(module, batch, panel, rows):
+        out = module.embed(**batch, **network_kwargs).float().cpu().numpy()
+        # a series with no observed value may embed as NaN (AIM); one with values must not
+        overflowed = ~np.isfinite(out).all(axis=1) & panel.observed.any(axis=(1, 2))
+        if overflowed.any():
+            row = int(np.flatnonzero(overflowed)[0])
+            scaled = (panel.values[row] - embedder.channel_center_[:, None]) / embedder.channel_scale_[:, None]
+            largest = float(np.nanmax(np.abs(scaled)))
+            raise ValueError(
+                f"X: the embedding of series {rows.start + row} overflows float32: its values reach {largest:.3g} "
+                "times the channel scale the embedder was fitted on; scale X as the training data was"
+            )
+        return out
+
+    return predict_rows(embedder, X, embed, **kwargs)
 
 
 def fitted_copy(embedder: BaseMAEEmbedder, **params) -> BaseMAEEmbedder:

@@ -143,9 +143,12 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, counted: torch.Tensor) 
     """Mean squared error over the ``counted`` entries only (0, with a gradient, if none).
 
     Every network's reconstruction loss: entries that are visible, unobserved or
-    padding are left out by the caller's ``counted`` mask.
+    padding are left out by the caller's ``counted`` mask. The squares are summed in
+    float64 (float32 on MPS, which has no float64): a series far beyond the fitted scale
+    (1e29 in scaled units) overflows float32's square, and ``score`` would read -inf.
     """
-    error = torch.where(counted, (pred - target) ** 2, 0.0)
+    wide = torch.float32 if pred.device.type == "mps" else torch.float64
+    error = torch.where(counted, (pred.to(wide) - target.to(wide)) ** 2, 0.0)
     return error.sum() / counted.sum().clamp(min=1)
 
 

@@ -6,7 +6,8 @@ from sktime.transformations.base import BaseTransformer
 
 
 class SklearnStepTransformer(BaseTransformer):
-    """An sktime transformer that keeps scikit-learn's callback context through ``fit``.
+    """An sktime transformer that keeps scikit-learn's callback context through ``fit``
+    and refuses an empty list of series with a ``ValueError``.
 
     Since scikit-learn 1.9, a ``Pipeline`` sets ``_parent_callback_ctx`` on each step
     before calling its ``fit`` and deletes it afterwards. sktime's ``fit`` starts with
@@ -14,7 +15,19 @@ class SklearnStepTransformer(BaseTransformer):
     pipeline's ``del`` fails with ``AttributeError: ... '_parent_callback_ctx'``. Keeping
     that one attribute through ``reset`` makes the transformer work in both sktime and
     scikit-learn pipelines; every other attribute is reset as sktime intends.
+
+    sktime's input check reads ``X[0]`` of a list before anything else sees it, so
+    ``fit([])`` would raise an ``IndexError`` from inside sktime; ``fit`` and ``transform``
+    refuse it first (``fit_transform`` calls both).
     """
+
+    def fit(self, X, y=None):
+        _refuse_an_empty_list(X)
+        return super().fit(X, y)
+
+    def transform(self, X, y=None):
+        _refuse_an_empty_list(X)
+        return super().transform(X, y)
 
     def reset(self):
         """Reset to the post-init state, keeping scikit-learn's pipeline callback context.
@@ -38,3 +51,8 @@ class SklearnStepTransformer(BaseTransformer):
         if parent_context is not None:
             self._parent_callback_ctx = parent_context
         return self
+
+
+def _refuse_an_empty_list(X) -> None:
+    if isinstance(X, list) and not X:
+        raise ValueError("X is an empty list: a panel needs at least one series")

@@ -37,7 +37,7 @@ def test_loss_counts_only_masked_observed_samples():
     loss, pred, mask = model(x, observed, torch.full((3,), 40))
     assert mask.shape == (3, 1, 40)
     counted = mask & observed
-    expected = ((pred - x) ** 2)[counted].mean()
+    expected = ((pred.double() - x.double()) ** 2)[counted].mean()  # summed in float64 (nn.layers.masked_mse)
     torch.testing.assert_close(loss, expected)
     # perturbing the predictions anywhere outside the counted samples leaves the loss unchanged
     perturbed = torch.where(counted, pred, pred + 100.0)
