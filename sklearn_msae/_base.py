@@ -33,7 +33,7 @@ from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import check_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
+from ._training import check_device, follow_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -153,6 +153,10 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _embed_kwargs(self) -> dict:
         """Keyword arguments of the network's ``embed`` besides the batch."""
         raise NotImplementedError
+
+    @classmethod
+    def _check_own_fitted(cls, values: dict, where: str) -> None:
+        """Validate the values of ``_own_fitted`` read from a saved config (``ValueError`` naming the field)."""
 
     def _check_network_params(self) -> None:
         """Validate transform-only parameters against the network (e.g. ``layer`` within its depth)."""
@@ -709,12 +713,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             except ValueError:
                 self.device = str(self.net_.device)
 
-    def _follow_device(self) -> None:
-        """Move the fitted network to ``device`` when `set_params` changed it after ``fit``."""
-        device = resolve_device(self.device)
-        if torch.device(device) != torch.device(self.net_.device):
-            self.net_.module_.to(device)
-            self.net_.set_params(device=device)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the lowercased class name and a number, one per feature.
@@ -862,7 +860,7 @@ def inference_outputs(embedder: BaseMAEEmbedder, X, step, *, module=None, batche
     """
     check_is_fitted(embedder)
     embedder._check_transform_params()  # now, not at the first batch (`_batches` is a generator)
-    embedder._follow_device()
+    follow_device(embedder.net_, embedder.device)  # a device set after fit
     module = inference_module(embedder.net_) if module is None else module
     return _outputs(module, embedder._batches(X) if batches is None else batches, step)
 
@@ -1028,6 +1026,7 @@ def _fitted_from_config(cls: type[BaseMAEEmbedder], params: dict, fitted: dict, 
         raise ValueError(f"{where} channel_scale_ must be positive; got {values['channel_scale_'].tolist()}")
     if "feature_names_in_" in values and np.shape(values["feature_names_in_"]) != (values.get("n_features_in_"),):
         raise ValueError(f"{where} feature_names_in_ must hold n_features_in_ names; got {fitted['feature_names_in_']!r}")
+    cls._check_own_fitted(values, where)
     for name, value in values.items():
         setattr(embedder, name, value)
     return embedder

@@ -77,6 +77,14 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def follow_device(net: NeuralNet, device: str) -> None:
+    """Move a fitted ``net`` to ``device`` (``"auto"`` resolved) when `set_params` changed it after fit."""
+    device = resolve_device(device)
+    if torch.device(device) != torch.device(net.device):
+        net.module_.to(device)
+        net.set_params(device=device)
+
+
 def forked_rng(device: str | torch.device):
     """`torch.random.fork_rng` for work on ``device``: the CPU generator, and ``device``'s when CUDA.
 

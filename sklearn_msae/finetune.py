@@ -30,7 +30,7 @@ from ._base import (
 )  # fmt: skip
 from ._docs import doc
 from ._panel import n_series
-from ._training import ClassifierNet, RegressorNet, forked_rng, inference_module, initialized, make_finetuner
+from ._training import ClassifierNet, RegressorNet, follow_device, forked_rng, inference_module, initialized, make_finetuner
 
 __all__ = ["MAEClassifier", "MAERegressor"]
 
@@ -229,6 +229,11 @@ class _BaseFineTuner(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """The head's output (n_series, n_outputs), float64, for ``X``."""
         check_is_fitted(self)
+        # a device set after fit: the embedder's batches and the head follow it; embed_kwargs
+        # validates it first (a ValueError naming it and the available devices)
+        self.embedder_.set_params(device=self.device)
+        embed_kwargs(self.embedder_)
+        follow_device(self.net_, self.device)
         return predict_rows(
             self.embedder_, X, lambda module, batch, panel, rows: module(**batch).double().cpu().numpy(),
             module=inference_module(self.net_),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -182,6 +183,14 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     paper_params = {"size": "tiny"}
 
     _own_fitted = ("tokens_", "time_scale_")
+
+    @classmethod
+    def _check_own_fitted(cls, values: dict, where: str) -> None:
+        if values["tokens_"] not in ("timestep", "value"):
+            raise ValueError(f"{where} tokens_ must be 'timestep' or 'value'; got {values['tokens_']!r}")
+        scale = values["time_scale_"]
+        if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and math.isfinite(scale) and scale > 0):
+            raise ValueError(f"{where} time_scale_ must be a positive finite number; got {scale!r}")
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
         "layer": [IntNotBool()],

@@ -550,3 +550,17 @@ def test_unknown_dataset_lists_where_it_looked(tmp_path):
     match = r"(?s)UEA dataset 'NoSuchSet' \(split='train'\) not found.*NoSuchSet_TRAIN\.ts"
     with pytest.raises(FileNotFoundError, match=match):
         load_uea("NoSuchSet", split="train", data_home=tmp_path)
+
+
+@pytest.mark.parametrize("finetuner", ["MAEClassifier", "MAERegressor"])
+def test_finetuner_device_set_after_fit_is_validated_and_honoured(finetuner):
+    y = np.arange(len(good())) % 2
+    model = getattr(sklearn_msae, finetuner)(make(sklearn_msae.HiMAEEmbedder), max_epochs=1, device="cpu").fit(good(), y)
+    expected = model.predict(good())
+    with pytest.raises(ValueError, match=f"device='{UNAVAILABLE}' is not available"):
+        model.set_params(device=UNAVAILABLE).predict(good())
+    model.set_params(device="auto")
+    np.testing.assert_allclose(model.predict(good()), expected, atol=1e-4)
+    target = torch.device(resolve_device("auto"))
+    assert torch.device(model.net_.device) == target
+    assert {param.device.type for param in model.net_.module_.parameters()} == {target.type}

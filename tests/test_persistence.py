@@ -223,6 +223,22 @@ def test_an_edited_config_is_refused_naming_the_field(models, tmp_path, edit, ma
         HiMAEEmbedder.from_pretrained(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "name, value, match",
+    [
+        ("time_scale_", 0.0, "fitted time_scale_ must be a positive finite number; got 0.0"),
+        ("time_scale_", -1.0, "fitted time_scale_ must be a positive finite number; got -1.0"),
+        ("time_scale_", "auto", "fitted time_scale_ must be a positive finite number; got 'auto'"),
+        ("tokens_", "auto", "fitted tokens_ must be 'timestep' or 'value'; got 'auto'"),
+    ],
+)
+def test_an_edited_romae_config_is_refused_naming_the_field(models, tmp_path, name, value, match):
+    models["RoMAEEmbedder"].save_pretrained(tmp_path)
+    edit_config(tmp_path, set_fitted(name, value))
+    with pytest.raises(ValueError, match=match):
+        RoMAEEmbedder.from_pretrained(tmp_path)
+
+
 def test_weights_that_do_not_fit_or_are_truncated_are_refused(models, tmp_path):
     models["HiMAEEmbedder"].save_pretrained(tmp_path / "himae")
     models["AIMEmbedder"].save_pretrained(tmp_path / "aim")
