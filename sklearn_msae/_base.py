@@ -252,6 +252,21 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             checkpoint_every=self.checkpoint_every,
         )  # fmt: skip
         self.net_ = self._build_net(module_kwargs, state, history, train_kwargs)
+        self._check_converged(panel)
+
+    def _check_converged(self, panel: Panel) -> None:
+        """Refuse a network that embeds its own training series as inf or NaN (``lr`` far too high).
+
+        One batch of the training series, embedded: a diverged network is named at
+        ``fit``, with its likely cause, instead of at every later ``transform``.
+        """
+        sample = panel[: min(panel.n_series, self.batch_size)]
+        try:
+            embeddings(self, sample.values, batches=encoded_batches(self, sample, self._encode(sample)))
+        except ValueError as error:
+            raise ValueError(
+                f"training diverged: the network embeds its own training series as inf or NaN; lower lr (now {self.lr!r})"
+            ) from error
 
     def _prepare_pretraining(self, panel: Panel, source: ChunkSource | None) -> tuple[dict, dict]:
         """Learn the scaling, check the transform parameters; the network's and the training's arguments."""

@@ -176,6 +176,14 @@ class _BaseFineTuner(BaseEstimator):
         self.net_ = net
         self.n_epochs_ = len(net.history)
         self._share_network()
+        # a diverged head (lr far too high) is named here, not by NaN predictions later
+        rows = slice(0, min(panel.n_series, self.batch_size))
+        sample = encoded_batches(embedder, panel[rows], {key: value[rows] for key, value in batch.items()})
+        if not np.isfinite(self._forward(panel.values[rows], batches=sample)).all():
+            raise ValueError(
+                f"fine-tuning diverged: the network's outputs for its own training series are inf or NaN; lower lr "
+                f"(now {self.lr!r})"
+            )
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(embedder, name):
                 setattr(self, name, getattr(embedder, name))
@@ -226,8 +234,8 @@ class _BaseFineTuner(BaseEstimator):
 
     # ---- inference ----------------------------------------------------------------
 
-    def _forward(self, X) -> np.ndarray:
-        """The head's output (n_series, n_outputs), float64, for ``X``."""
+    def _forward(self, X, batches=None) -> np.ndarray:
+        """The head's output (n_series, n_outputs), float64, for ``X`` (``batches``: its encoded batches)."""
         check_is_fitted(self)
         # a device set after fit: the embedder's batches and the head follow it; embed_kwargs
         # validates it first (a ValueError naming it and the available devices)
@@ -236,7 +244,7 @@ class _BaseFineTuner(BaseEstimator):
         follow_device(self.net_, self.device)
         return predict_rows(
             self.embedder_, X, lambda module, batch, panel, rows: module(**batch).double().cpu().numpy(),
-            module=inference_module(self.net_),
+            module=inference_module(self.net_), batches=batches,
         )  # fmt: skip
 
     def __sklearn_tags__(self):

@@ -564,3 +564,21 @@ def test_finetuner_device_set_after_fit_is_validated_and_honoured(finetuner):
     target = torch.device(resolve_device("auto"))
     assert torch.device(model.net_.device) == target
     assert {param.device.type for param in model.net_.module_.parameters()} == {target.type}
+
+
+@pytest.mark.parametrize("name", ["HiMAEEmbedder", "AIMEmbedder", "RoMAEEmbedder"])
+def test_a_diverged_pretraining_is_refused_at_fit_naming_lr(name):
+    # found by the fuzz harness: lr=2**31 left finite but huge weights after one epoch, and
+    # every embedding inf; fit must say so, not a later transform
+    embedder = make(getattr(sklearn_msae, name), lr=2.0**31)
+    with pytest.raises(ValueError, match=r"training diverged: .* lower lr \(now 2147483648.0\)"):
+        embedder.fit(good())
+    assert not hasattr(embedder, "net_")
+
+
+@pytest.mark.parametrize("finetuner", ["MAEClassifier", "MAERegressor"])
+def test_a_diverged_fine_tuning_is_refused_at_fit_naming_lr(finetuner):
+    model = getattr(sklearn_msae, finetuner)(make(sklearn_msae.HiMAEEmbedder), max_epochs=2, lr=2.0**31)
+    with pytest.raises(ValueError, match=r"fine-tuning diverged: .* lower lr \(now 2147483648.0\)"):
+        model.fit(good(), np.arange(len(good())) % 2)
+    assert not hasattr(model, "net_")

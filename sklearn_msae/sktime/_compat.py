@@ -22,10 +22,60 @@ class SklearnStepTransformer(BaseTransformer):
     """
 
     def fit(self, X, y=None):
+        """Fit the transformer to ``X`` (sktime's ``fit``, an empty list refused first).
+
+        Parameters
+        ----------
+        X : sktime Panel (numpy3D, pd-multiindex, df-list, ...)
+            The series to fit on.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae.sktime import HiMAETransformer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> HiMAETransformer(size="tiny", max_epochs=1, random_state=0).fit(X[:8]).is_fitted
+        True
+        >>> HiMAETransformer(size="tiny").fit([])
+        Traceback (most recent call last):
+        ...
+        ValueError: X is an empty list: a panel needs at least one series
+        """
         _refuse_an_empty_list(X)
         return super().fit(X, y)
 
     def transform(self, X, y=None):
+        """Transform ``X`` (sktime's ``transform``, an empty list refused first).
+
+        Parameters
+        ----------
+        X : sktime Panel (numpy3D, pd-multiindex, df-list, ...)
+            The series to transform.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        Xt : pandas.DataFrame or sktime Panel
+            One row of features per series (the embedders), or ``X`` with its gaps
+            filled (`MAEImputerTransformer`).
+
+        Examples
+        --------
+        >>> from sktime.datasets import load_basic_motions
+        >>> from sklearn_msae.sktime import HiMAETransformer
+        >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
+        >>> adapter = HiMAETransformer(size="tiny", max_epochs=1, random_state=0).fit(X[:8])
+        >>> adapter.transform(X[:3]).shape[0]
+        3
+        """
         _refuse_an_empty_list(X)
         return super().transform(X, y)
 
