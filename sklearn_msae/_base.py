@@ -1044,6 +1044,7 @@ def _fitted_from_config(cls: type[BaseMAEEmbedder], params: dict, fitted: dict, 
     cls._check_own_fitted(values, where)
     for name, value in values.items():
         setattr(embedder, name, value)
+    embedder._check_network_params()  # a layer beyond the saved network's depth...
     return embedder
 
 

@@ -484,6 +484,17 @@ def test_sktime_adapter_empty_list(adapters, method):
         getattr(adapter, method)([])
 
 
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_sktime_adapter_list_with_an_empty_series(adapters, method):
+    """Found by the long profile: sktime's conversion dropped a list's empty series (2 in, 1 row out)."""
+    adapter = adapters["AIMEmbedder"]
+    if method == "fit":
+        adapter = type(adapter)(**adapter.get_params())
+    X = [pd.DataFrame({"c0": [0.1], "c1": [0.1]}), pd.DataFrame({"c0": [], "c1": []})]
+    with pytest.raises(ValueError, match=r"1 series of X have no time points, e.g. series \[1\]"):
+        getattr(adapter, method)(X)
+
+
 def test_profiles_are_registered():
     assert settings.get_profile("sklearn-msae-fuzz-fast").derandomize
     assert settings.get_profile("sklearn-msae-fuzz-long").deadline is None

@@ -207,6 +207,8 @@ EDITED_CONFIGS = [
     ("a missing fitted attribute", lambda config: config["fitted"].pop("n_channels_"), r"lacks \['n_channels_'\]"),
     ("n_channels_ not an int", set_fitted("n_channels_", 6.5), "fitted n_channels_ must be a positive int; got 6.5"),
     ("an unknown parameter", lambda config: config["params"].update(colour="red"), r"unknown parameter\(s\) \['colour'\]"),
+    ("a layer beyond the network's depth", lambda config: config["params"].update(layer=0),
+     r"layer=0 is out of range: this network has \d levels"),
     ("an invalid parameter", lambda config: config["params"].update(inference_batch_size=-1),
      "The 'inference_batch_size' parameter of HiMAEEmbedder must be"),
     ("other module_kwargs", lambda config: config["module_kwargs"].update(in_channels=3),

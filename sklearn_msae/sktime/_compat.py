@@ -17,8 +17,9 @@ class SklearnStepTransformer(BaseTransformer):
     scikit-learn pipelines; every other attribute is reset as sktime intends.
 
     sktime's input check reads ``X[0]`` of a list before anything else sees it, so
-    ``fit([])`` would raise an ``IndexError`` from inside sktime; ``fit`` and ``transform``
-    refuse it first (``fit_transform`` calls both).
+    ``fit([])`` would raise an ``IndexError`` from inside sktime, and its conversion drops a
+    series of no time points from a list silently; ``fit`` and ``transform`` refuse both
+    first (``fit_transform`` calls both).
     """
 
     def fit(self, X, y=None):
@@ -48,7 +49,7 @@ class SklearnStepTransformer(BaseTransformer):
         ...
         ValueError: X is an empty list: a panel needs at least one series
         """
-        _refuse_an_empty_list(X)
+        _check_series_list(X)
         return super().fit(X, y)
 
     def transform(self, X, y=None):
@@ -76,7 +77,7 @@ class SklearnStepTransformer(BaseTransformer):
         >>> adapter.transform(X[:3]).shape[0]
         3
         """
-        _refuse_an_empty_list(X)
+        _check_series_list(X)
         return super().transform(X, y)
 
     def reset(self):
@@ -103,6 +104,16 @@ class SklearnStepTransformer(BaseTransformer):
         return self
 
 
-def _refuse_an_empty_list(X) -> None:
-    if isinstance(X, list) and not X:
+def _check_series_list(X) -> None:
+    """Refuse a list that is empty or holds a series of no time points: sktime reads ``X[0]``
+    of a list first (``IndexError``) and drops an empty series in its conversion silently."""
+    if not isinstance(X, list):
+        return
+    if not X:
         raise ValueError("X is an empty list: a panel needs at least one series")
+    empty = [i for i, series in enumerate(X) if hasattr(series, "__len__") and len(series) == 0]
+    if empty:
+        raise ValueError(
+            f"{len(empty)} series of X have no time points, e.g. series {empty[:5]}; drop them before calling the "
+            "transformer (sktime's conversion would drop them silently)"
+        )
