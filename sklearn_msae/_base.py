@@ -33,7 +33,9 @@ from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from ._training import check_device, follow_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device
+from ._training import (
+    check_device, follow_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device,
+)  # fmt: skip
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 
@@ -265,7 +267,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             embeddings(self, sample.values, batches=encoded_batches(self, sample, self._encode(sample)))
         except ValueError as error:
             raise ValueError(
-                f"training diverged: the network embeds its own training series as inf or NaN; lower lr (now {self.lr!r})"
+                "training diverged: the network embeds its own training series as inf or NaN; "
+                f"lower lr (now {self.lr!r})"
             ) from error
 
     def _prepare_pretraining(self, panel: Panel, source: ChunkSource | None) -> tuple[dict, dict]:
