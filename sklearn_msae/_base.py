@@ -52,6 +52,11 @@ _TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrai
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
 
 
+class EmbeddingOverflowError(ValueError):
+    """The embedding of a series with observed values is inf or NaN (data far beyond the
+    fitted scale, or a diverged network: `BaseMAEEmbedder._check_converged` tells them apart)."""
+
+
 class IntNotBool(Interval):
     """The constraint "an int, not a bool" (a `layer`): ``True`` is an `Integral`, but never means layer 1.
 
@@ -265,7 +270,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sample = panel[: min(panel.n_series, self.batch_size)]
         try:
             embeddings(self, sample.values, batches=encoded_batches(self, sample, self._encode(sample)))
-        except ValueError as error:
+        except EmbeddingOverflowError as error:
             raise ValueError(
                 "training diverged: the network embeds its own training series as inf or NaN; "
                 f"lower lr (now {self.lr!r})"
@@ -731,7 +736,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             except ValueError:
                 self.device = str(self.net_.device)
 
-
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the lowercased class name and a number, one per feature.
 
@@ -918,7 +922,7 @@ def embeddings(embedder: BaseMAEEmbedder, X, **kwargs) -> np.ndarray:
             row = int(np.flatnonzero(overflowed)[0])
             scaled = (panel.values[row] - embedder.channel_center_[:, None]) / embedder.channel_scale_[:, None]
             largest = float(np.nanmax(np.abs(scaled)))
-            raise ValueError(
+            raise EmbeddingOverflowError(
                 f"X: the embedding of series {rows.start + row} overflows float32: its values reach {largest:.3g} "
                 "times the channel scale the embedder was fitted on; scale X as the training data was"
             )

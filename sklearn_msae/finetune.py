@@ -30,7 +30,7 @@ from ._base import (
 )  # fmt: skip
 from ._docs import doc
 from ._panel import n_series
-from ._training import ClassifierNet, RegressorNet, follow_device, forked_rng, inference_module, initialized, make_finetuner
+from ._training import ClassifierNet, RegressorNet, check_device, follow_device, forked_rng, inference_module, initialized, make_finetuner
 
 __all__ = ["MAEClassifier", "MAERegressor"]
 
@@ -237,11 +237,11 @@ class _BaseFineTuner(BaseEstimator):
     def _forward(self, X, batches=None) -> np.ndarray:
         """The head's output (n_series, n_outputs), float64, for ``X`` (``batches``: its encoded batches)."""
         check_is_fitted(self)
-        # a device set after fit: the embedder's batches and the head follow it; embed_kwargs
-        # validates it first (a ValueError naming it and the available devices)
-        self.embedder_.set_params(device=self.device)
-        embed_kwargs(self.embedder_)
+        # a device set after fit: validated (a ValueError naming the available ones), then the
+        # head and the embedder's batches follow it
+        check_device(self.device)
         follow_device(self.net_, self.device)
+        self.embedder_.set_params(device=self.device)
         return predict_rows(
             self.embedder_, X, lambda module, batch, panel, rows: module(**batch).double().cpu().numpy(),
             module=inference_module(self.net_), batches=batches,

@@ -184,13 +184,6 @@ class RoMAEEmbedder(BaseMAEEmbedder):
 
     _own_fitted = ("tokens_", "time_scale_")
 
-    @classmethod
-    def _check_own_fitted(cls, values: dict, where: str) -> None:
-        if values["tokens_"] not in ("timestep", "value"):
-            raise ValueError(f"{where} tokens_ must be 'timestep' or 'value'; got {values['tokens_']!r}")
-        scale = values["time_scale_"]
-        if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and math.isfinite(scale) and scale > 0):
-            raise ValueError(f"{where} time_scale_ must be a positive finite number; got {scale!r}")
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
         "layer": [IntNotBool()],
@@ -347,6 +340,14 @@ class RoMAEEmbedder(BaseMAEEmbedder):
             self.tokens_ = self._resolve_tokens(panel)
             self.time_scale_ = self._resolve_time_scale(panel)
         return panel
+
+    @classmethod
+    def _check_own_fitted(cls, values: dict, where: str) -> None:
+        if values["tokens_"] not in ("timestep", "value"):
+            raise ValueError(f"{where} tokens_ must be 'timestep' or 'value'; got {values['tokens_']!r}")
+        scale = values["time_scale_"]
+        if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and math.isfinite(scale) and scale > 0):
+            raise ValueError(f"{where} time_scale_ must be a positive finite number; got {scale!r}")
 
     def _check_network_params(self) -> None:
         depth = self._encoder_size()["depth"]

@@ -7,7 +7,7 @@ from sktime.transformations.base import BaseTransformer
 
 class SklearnStepTransformer(BaseTransformer):
     """An sktime transformer that keeps scikit-learn's callback context through ``fit``
-    and refuses an empty list of series with a ``ValueError``.
+    and refuses, with a ``ValueError``, a list of series that is empty or holds an empty one.
 
     Since scikit-learn 1.9, a ``Pipeline`` sets ``_parent_callback_ctx`` on each step
     before calling its ``fit`` and deletes it afterwards. sktime's ``fit`` starts with
@@ -23,7 +23,7 @@ class SklearnStepTransformer(BaseTransformer):
     """
 
     def fit(self, X, y=None):
-        """Fit the transformer to ``X`` (sktime's ``fit``, an empty list refused first).
+        """Fit the transformer to ``X`` (sktime's ``fit``; an empty list, or empty series, refused first).
 
         Parameters
         ----------
@@ -53,7 +53,7 @@ class SklearnStepTransformer(BaseTransformer):
         return super().fit(X, y)
 
     def transform(self, X, y=None):
-        """Transform ``X`` (sktime's ``transform``, an empty list refused first).
+        """Transform ``X`` (sktime's ``transform``; an empty list, or empty series, refused first).
 
         Parameters
         ----------
