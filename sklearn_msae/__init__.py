@@ -20,6 +20,7 @@ _LAZY = {
     "RoMAEEmbedder": ".romae",
     "Panel": "._panel",
     "to_panel": "._panel",
+    "list_pretrained": "._pretrained",
 }
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "RoMAEEmbedder",
     "Panel",
     "to_panel",
+    "list_pretrained",
     "__version__",
 ]
 

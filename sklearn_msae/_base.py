@@ -29,10 +29,12 @@ from tqdm.auto import tqdm
 
 from ._atomic import staged
 from ._onnx import export_onnx
+from ._pretrained import checkpoint_folder, is_shipped
 from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
+from .nn.channels import ChannelIndependent
 from ._training import (
     check_device, follow_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device,
 )  # fmt: skip
@@ -41,11 +43,12 @@ _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "skle
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = (
-    "layer", "pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir", "checkpoint_every",
+    "layer", "pooling", "channel_pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir",
+    "checkpoint_every",
 )  # fmt: skip
 # Parameters that only the inference methods read: `set_params` may change them after ``fit``,
 # which validated them, so every method that uses them validates them again (`_check_transform_params`).
-_TRANSFORM_PARAMS = ("layer", "pooling", "inference_batch_size", "device")
+_TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
 # Fitted attributes that describe the data of ``fit``, not the network.
@@ -109,7 +112,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
         "accelerate": ["boolean", dict],
         "pretrained": [None, str, os.PathLike, HasMethods(["save_pretrained"])],
-        "pretrained_scaling": [StrOptions({"keep", "refit"})],
+        "pretrained_scaling": [StrOptions({"auto", "keep", "refit"})],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -170,7 +173,41 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The network's reconstruction (n, C, T_tok), scaled units, T_tok >= the panel's length."""
-        raise NotImplementedError
+        return self.net_.module_.reconstruct(**batch)
+
+    # ---- channel independence (HiMAE and AIM: ``channel_mode``, ``channel_pooling``) ---------
+
+    @property
+    def _channel_independent(self) -> bool:
+        # RoMAE has no channel_mode: its value tokens carry the channel as a rotary position already
+        return getattr(self, "channel_mode", "joint") == "independent"
+
+    def _method_kwargs(self, panel: Panel) -> dict:
+        """``_module_kwargs`` of the method's network: one input channel when channels are independent."""
+        kwargs = self._module_kwargs(panel)
+        return {**kwargs, "in_channels": 1} if self._channel_independent else kwargs
+
+    def _network(self, module_kwargs: dict) -> tuple[type[torch.nn.Module], dict]:
+        """The class and arguments of the trained module for the method network's ``module_kwargs``."""
+        if self._channel_independent:
+            return ChannelIndependent, {"network": self._module, "network_kwargs": module_kwargs}
+        return self._module, module_kwargs
+
+    def _network_embed_kwargs(self) -> dict:
+        """Keyword arguments of the trained module's ``embed`` besides the batch."""
+        channel = {"channel_pooling": self.channel_pooling} if self._channel_independent else {}
+        return {**self._embed_kwargs(), **channel}
+
+    def _channel_width(self) -> int:
+        """How many times the embedding of one channel the output holds (1 for a joint network)."""
+        if not self._channel_independent:
+            return 1
+        return {"mean": 1, "meanmax": 2, "concat": self.n_channels_}[self.channel_pooling]
+
+    def _method_network(self) -> torch.nn.Module:
+        """The fitted network of the method (inside `ChannelIndependent` when channels are independent)."""
+        module = self.net_.module_
+        return module.network if isinstance(module, ChannelIndependent) else module
 
     #: The `TransformGraph` subclass of `onnx_graph`: ``_tokenize`` in torch, for export.
     _onnx_graph: type[TransformGraph]
@@ -254,7 +291,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         cached_pretrain = check_memory(self.memory).cache(pretrain, ignore=not_hashed)
         state, history = cached_pretrain(
-            self._module, module_kwargs, batch, train_kwargs, seed, device=self.device, verbose=self.verbose,
+            *self._network(module_kwargs), batch, train_kwargs, seed, device=self.device, verbose=self.verbose,
             data_key=data_key, accelerate=self.accelerate, checkpoint_dir=self.checkpoint_dir,
             checkpoint_every=self.checkpoint_every,
         )  # fmt: skip
@@ -280,15 +317,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Learn the scaling, check the transform parameters; the network's and the training's arguments."""
         self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
         self._check_transform_params()
-        return self._module_kwargs(panel), self._train_kwargs()
+        return self._method_kwargs(panel), self._train_kwargs()
 
     def _fit_pretrained(self, panel: Panel, source: ChunkSource | None) -> None:
         """Take the network and fitted attributes of ``pretrained``; learn only the scaling when asked."""
         pretrained = self._pretrained_embedder()
-        if pretrained.n_channels_ != self.n_channels_:
+        other_channels = pretrained.n_channels_ != self.n_channels_
+        if other_channels and not self._channel_independent:
             raise ValueError(
                 f"X has {self.n_channels_} channels, but the pretrained embedder was fitted with "
-                f"{pretrained.n_channels_} channels"
+                f"{pretrained.n_channels_} channels (a channel_mode='independent' network embeds any channel count)"
             )
         ours, theirs = _network_params(self), _network_params(pretrained)
         differing = [f"{name}={ours[name]!r} (pretrained: {theirs[name]!r})" for name in ours if ours[name] != theirs[name]]
@@ -297,7 +335,14 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"pretrained: the pretrained network was built with other parameters: {', '.join(differing)}; "
                 f"start from its parameters, e.g. {type(self).__name__}.from_pretrained(path).set_params(pretrained=path)"
             )
-        refit = self.pretrained_scaling == "refit"
+        # a shipped checkpoint was pretrained on other data: its scaling is not that of X
+        learn_scaling = other_channels or is_shipped(self.pretrained)
+        refit = self.pretrained_scaling == "refit" or (self.pretrained_scaling == "auto" and learn_scaling)
+        if other_channels and not refit:
+            raise ValueError(
+                f"pretrained_scaling='keep' scales X by the pretrained embedder's {pretrained.n_channels_} channel(s), "
+                f"but X has {self.n_channels_}; use pretrained_scaling='refit' or 'auto'"
+            )
         for name, value in vars(pretrained).items():
             if (
                 name.endswith("_") and not name.startswith("_") and name != "net_" and name not in _DATA_LAYOUT
@@ -308,8 +353,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
         self._check_transform_params()
         state = {name: tensor.detach().cpu().clone() for name, tensor in pretrained.net_.module_.state_dict().items()}
-        module_kwargs = pretrained.net_.get_params_for("module")
-        self.net_ = self._build_net(module_kwargs, state, pretrained.net_.history.to_list(), self._train_kwargs())
+        self.net_ = self._build_net(_network_kwargs_of(pretrained.net_), state, pretrained.net_.history.to_list(), self._train_kwargs())
 
     def _pretrained_embedder(self) -> BaseMAEEmbedder:
         """``pretrained`` as a fitted embedder of this class (loaded when it is a folder)."""
@@ -353,12 +397,12 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return to_tensors(encode(self, rows)[1])
 
     def _build_net(self, module_kwargs: dict, state: dict, history: list, train_kwargs: dict):
-        """A skorch net holding the network ``module_kwargs`` with weights ``state``, in eval mode.
+        """A skorch net holding the network ``module_kwargs`` (`_method_kwargs`) with weights ``state``, in eval mode.
 
         Training is over, so the schedule's sample count and seed are placeholders.
         """
         net = initialized(
-            make_pretrainer(self._module, module_kwargs, n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs)
+            make_pretrainer(*self._network(module_kwargs), n_samples=1, device=self.device, verbose=0, seed=0, **train_kwargs)
         )
         _check_state(net.module_.state_dict(), state, f"{self._module.__name__}({module_kwargs})")
         net.module_.load_state_dict(state)
@@ -512,7 +556,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "format": _FORMAT,
             "class": type(self).__name__,
             "params": params,
-            "module_kwargs": self.net_.get_params_for("module"),
+            "module_kwargs": _network_kwargs_of(self.net_),
             "fitted": {
                 name: _to_json(value)
                 for name, value in vars(self).items()
@@ -537,7 +581,10 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Parameters
         ----------
         path : str or Path
-            Folder written by `save_pretrained`.
+            Folder written by `save_pretrained`, or the name of a checkpoint shipped
+            with the package (`sklearn_msae.list_pretrained`). A checkpoint loaded by
+            name keeps it as ``pretrained``, so a ``fit`` (of a clone too) loads it again
+            and learns only the scaling of its ``X``.
         **params
             Parameters to override, e.g. ``device="cpu"`` or a transform-only
             parameter such as ``layer``.
@@ -580,7 +627,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> finest.transform(X).shape
         (40, 8)
         """
-        path = Path(path)
+        shipped, path = is_shipped(path), checkpoint_folder(path)
         config = _read_config(cls, path)
         saved_device = config["params"].get("device", "auto")
         saved_cuda = isinstance(saved_device, str) and resolve_device(saved_device).startswith("cuda")
@@ -592,7 +639,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             params = {**params, "device": "cpu"}
         # the saved embedder alone first: its module_kwargs must be those its own parameters give
         saved = _fitted_from_config(cls, config["params"], config["fitted"], path)
-        module_kwargs = json.loads(json.dumps(saved._module_kwargs(_layout_panel(saved.n_channels_)), default=_to_json))
+        module_kwargs = json.loads(json.dumps(saved._method_kwargs(_layout_panel(saved.n_channels_)), default=_to_json))
         if config["module_kwargs"] != module_kwargs:
             raise ValueError(
                 f"{path / _CONFIG_FILE}: module_kwargs {config['module_kwargs']} are not those of its params and "
@@ -611,6 +658,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         except SafetensorError as exc:
             raise ValueError(f"{path / _WEIGHTS_FILE} is not a readable safetensors file (truncated?): {exc}") from exc
         embedder.net_ = embedder._build_net(config["module_kwargs"], state, [], embedder._train_kwargs())
+        if shipped and "pretrained" not in params:  # a clone (cross-validation) then loads the checkpoint again and learns X's scaling
+            embedder.pretrained = path.name
         return embedder
 
     def to_onnx(self, path):
@@ -848,13 +897,13 @@ def pretraining_problem(embedder: BaseMAEEmbedder, X) -> tuple[type, dict, dict[
     """
     panel = embedder._validate_input(X, reset=True)
     module_kwargs, train_kwargs = embedder._prepare_pretraining(panel, None)
-    return embedder._module, module_kwargs, embedder._encode(panel), train_kwargs
+    return *embedder._network(module_kwargs), embedder._encode(panel), train_kwargs
 
 
 def embed_kwargs(embedder: BaseMAEEmbedder) -> dict:
     """Keyword arguments of the network's ``embed`` for the current transform parameters, validated."""
     embedder._check_transform_params()
-    return embedder._embed_kwargs()
+    return embedder._network_embed_kwargs()
 
 
 def encoded_batches(embedder: BaseMAEEmbedder, panel: Panel, batch: dict[str, np.ndarray], *, verbose: int = 0):
@@ -939,7 +988,7 @@ def fitted_copy(embedder: BaseMAEEmbedder, **params) -> BaseMAEEmbedder:
             setattr(copied, name, value.copy() if isinstance(value, np.ndarray) else value)
     state = {name: tensor.detach().cpu().clone() for name, tensor in embedder.net_.module_.state_dict().items()}
     copied.net_ = copied._build_net(
-        embedder.net_.get_params_for("module"), state, embedder.net_.history.to_list(), copied._train_kwargs()
+        _network_kwargs_of(embedder.net_), state, embedder.net_.history.to_list(), copied._train_kwargs()
     )
     return copied
 
@@ -957,7 +1006,7 @@ class TransformGraph(torch.nn.Module):
         self.network = copy.deepcopy(embedder.net_.module_).cpu()
         self.register_buffer("center", torch.as_tensor(embedder.channel_center_)[:, None])  # (C, 1)
         self.register_buffer("scale", torch.as_tensor(embedder.channel_scale_)[:, None])  # (C, 1)
-        self.embed_kwargs = embedder._embed_kwargs()
+        self.embed_kwargs = embedder._network_embed_kwargs()
         self.n_channels, self.n_timepoints = embedder.n_channels_, embedder.n_timepoints_
 
     def scaled(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -1061,6 +1110,12 @@ def _layout_panel(n_channels: int) -> Panel:
         np.empty((0, n_channels, 0), np.float32), np.empty((0, n_channels, 0), bool), np.empty((0, 0)),
         np.empty(0, np.int64),
     )
+
+
+def _network_kwargs_of(net) -> dict:
+    """The method network's constructor arguments (`BaseMAEEmbedder._method_kwargs`) of a built net."""
+    kwargs = net.get_params_for("module")
+    return kwargs["network_kwargs"] if isinstance(net.module_, ChannelIndependent) else kwargs
 
 
 def _check_state(expected: dict, state: dict, network: str) -> None:

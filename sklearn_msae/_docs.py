@@ -63,14 +63,18 @@ accelerate : bool or dict, default=False
     of ``accelerate.Accelerator`` (e.g. ``{"mixed_precision": "bf16"}``). The
     accelerator then picks the device. See :doc:`/scaling` for a multi-GPU launch.
 pretrained : str, path, fitted embedder or None, default=None
-    A network pretrained earlier (the folder of `save_pretrained`, or a fitted
+    A network pretrained earlier: the name of a checkpoint shipped with the package
+    (`sklearn_msae.list_pretrained`), the folder of `save_pretrained`, or a fitted
     embedder of this class, wrapped in ``sklearn.frozen.FrozenEstimator`` so that
-    ``clone`` keeps it fitted): ``fit`` then loads it instead of pretraining. Its
+    ``clone`` keeps it fitted. ``fit`` then loads it instead of pretraining. Its
     network parameters must equal this embedder's; start from
-    ``from_pretrained(path).set_params(pretrained=path)``.
-pretrained_scaling : {"keep", "refit"}, default="keep"
+    ``from_pretrained(name_or_path).set_params(pretrained=name_or_path)``.
+pretrained_scaling : {"auto", "keep", "refit"}, default="auto"
     With ``pretrained``: keep its channel scaling (``fit`` learns nothing), or learn
-    the scaling on ``X`` (with this embedder's ``scaling``).
+    the scaling on ``X`` (with this embedder's ``scaling``). ``"auto"`` learns it for
+    a shipped checkpoint (pretrained on other data) and when ``X`` has another channel
+    count than the pretrained network (``channel_mode="independent"``), and keeps it
+    otherwise.
 verbose : int, default=0
     Show skorch's training log and progress bars (pretraining epochs, and the
     batches of {inference_methods}) when positive.

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseMAEEmbedder, TransformGraph
 from ._docs import doc
 from ._panel import Panel
+from .nn.channels import CHANNEL_POOLINGS
 from .nn.aim import AIM, SIZES
 
 # Architecture parameters that a ``size`` preset fills in when left to None.
@@ -37,7 +38,7 @@ class _AIMGraph(TransformGraph):
         if self.clip is not None:
             values = values.clamp(-self.clip, self.clip)
         values, observed = F.pad(values, (0, self.padding)), F.pad(observed, (0, self.padding))
-        return self.network.embed(values, observed, **self.embed_kwargs, drop_hidden=False)
+        return self.network.embed(x=values, observed=observed, **self.embed_kwargs, drop_hidden=False)
 
 
 @doc(inference_methods="``transform``, ``reconstruct`` and ``score``", transform_parameters="``pooling``")
@@ -125,6 +126,18 @@ class AIMEmbedder(BaseMAEEmbedder):
         much as interpolating them would (``"zero"`` let the flags carry the gap pattern
         into every embedding: Libras with 30 % dropped, CV 0.206 with mean pooling); the
         paper's configuration is ``pooling="mean", gap_fill="zero"``: ``AIMEmbedder.paper()``.
+    channel_mode : {"joint", "independent"}, default="joint"
+        ``"joint"``: one network reads every channel at once (its input width is the
+        channel count). ``"independent"``: one univariate network encodes each channel
+        alone, with the same weights (the channel independence of PatchTST), so the
+        network fits any channel count: one pretrained on univariate series embeds
+        series of 2 or 24 channels, and a series that lacks a sensor embeds from the
+        others. ``channel_pooling`` then combines the channels' embeddings.
+    channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
+        With ``channel_mode="independent"``: the mean over the channels with an
+        observed value, the mean and the max concatenated (both of any channel count),
+        or every channel's embedding concatenated (``n_channels_`` times the width; zeros
+        for a channel with no observed value). Transform-only; ignored for ``"joint"``.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none.
@@ -202,6 +215,8 @@ class AIMEmbedder(BaseMAEEmbedder):
         "sensor_ratio": [Interval(Real, 0, 1, closed="neither")],
         "contiguous_temporal": ["boolean"],
         "gap_fill": [StrOptions({"linear", "zero"})],
+        "channel_mode": [StrOptions({"joint", "independent"})],
+        "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
     }
 
@@ -224,6 +239,8 @@ class AIMEmbedder(BaseMAEEmbedder):
         sensor_ratio=0.5,
         contiguous_temporal=True,
         gap_fill="linear",
+        channel_mode="joint",
+        channel_pooling="mean",
         scaling="standard",
         clip=5.0,
         max_epochs=100,
@@ -243,7 +260,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         checkpoint_every=1000,
         accelerate=False,
         pretrained=None,
-        pretrained_scaling="keep",
+        pretrained_scaling="auto",
         verbose=0,
         random_state=None,
     ):
@@ -263,6 +280,8 @@ class AIMEmbedder(BaseMAEEmbedder):
         self.sensor_ratio = sensor_ratio
         self.contiguous_temporal = contiguous_temporal
         self.gap_fill = gap_fill
+        self.channel_mode = channel_mode
+        self.channel_pooling = channel_pooling
         self.scaling = scaling
         self.clip = clip
         self.max_epochs = max_epochs
@@ -326,11 +345,9 @@ class AIMEmbedder(BaseMAEEmbedder):
     def _embed_kwargs(self) -> dict:
         return {"pooling": self.pooling}
 
-    def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.net_.module_.reconstruct(batch["x"], batch["observed"])
-
     @property
     def _n_features_out(self) -> int:
         # the fitted network's width, not the parameters: set_params after fit cannot desynchronise it
-        embed_dim = self.net_.module_.value_embed.out_features  # AttributeError before fit, as the mixin expects
-        return embed_dim * (self.n_channels_ if self.pooling == "channel" else 1)
+        embed_dim = self._method_network().value_embed.out_features  # AttributeError before fit, as the mixin expects
+        per_channel = embed_dim * (1 if self._channel_independent or self.pooling == "mean" else self.n_channels_)
+        return per_channel * self._channel_width()

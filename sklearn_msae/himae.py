@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import BaseMAEEmbedder, IntNotBool, TransformGraph
 from ._docs import doc
 from ._panel import Panel
+from .nn.channels import CHANNEL_POOLINGS
 from .nn.himae import SIZES, HiMAE
 
 _POOLING_WIDTH = {"mean": 1, "meanmax": 2}
@@ -36,7 +37,7 @@ class _HiMAEGraph(TransformGraph):
         steps = observed.any(1).flip(-1).to(torch.int64)  # (B, T), reversed
         lengths = X.shape[-1] - steps.argmax(-1)  # (B,): a series ends at its last observed step, as `last_observed`
         values, observed = F.pad(values, (0, self.padding)), F.pad(observed, (0, self.padding))
-        return self.network.embed(values, observed, lengths, **self.embed_kwargs)
+        return self.network.embed(x=values, observed=observed, lengths=lengths, **self.embed_kwargs)
 
 
 @doc(inference_methods="``transform``, ``reconstruct`` and ``score``", transform_parameters="``layer``, ``pooling``")
@@ -93,6 +94,18 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         (Libras 0.806 against 0.656, RacketSports 0.682 against 0.642, JapaneseVowels
         0.900 against 0.900 with every level read out; equal or lower on the three
         smallest sets). The paper's embedding is ``layer=-1, gap_fill="zero"``: ``HiMAEEmbedder.paper()``.
+    channel_mode : {"joint", "independent"}, default="joint"
+        ``"joint"``: one network reads every channel at once (its input width is the
+        channel count). ``"independent"``: one univariate network encodes each channel
+        alone, with the same weights (the channel independence of PatchTST), so the
+        network fits any channel count: one pretrained on univariate series embeds
+        series of 2 or 24 channels, and a series that lacks a sensor embeds from the
+        others. ``channel_pooling`` then combines the channels' embeddings.
+    channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
+        With ``channel_mode="independent"``: the mean over the channels with an
+        observed value, the mean and the max concatenated (both of any channel count),
+        or every channel's embedding concatenated (``n_channels_`` times the width; zeros
+        for a channel with no observed value). Transform-only; ignored for ``"joint"``.
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none. The network's tanh output bounds
@@ -153,6 +166,10 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
         "masking": [StrOptions({"random", "block"})],
         "gap_fill": [StrOptions({"linear", "zero"})],
+        "channel_mode": [StrOptions({"joint", "independent"})],
+        "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
+        "channel_mode": [StrOptions({"joint", "independent"})],
+        "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
     }
 
     def __init__(
@@ -167,6 +184,8 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         mask_ratio=0.8,
         masking="random",
         gap_fill="linear",
+        channel_mode="joint",
+        channel_pooling="mean",
         scaling="standard",
         max_epochs=100,
         batch_size=32,
@@ -185,7 +204,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         checkpoint_every=1000,
         accelerate=False,
         pretrained=None,
-        pretrained_scaling="keep",
+        pretrained_scaling="auto",
         verbose=0,
         random_state=None,
     ):
@@ -198,6 +217,8 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.mask_ratio = mask_ratio
         self.masking = masking
         self.gap_fill = gap_fill
+        self.channel_mode = channel_mode
+        self.channel_pooling = channel_pooling
         self.scaling = scaling
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -284,10 +305,6 @@ class HiMAEEmbedder(BaseMAEEmbedder):
             "lengths": np.minimum(panel.lengths, last_observed(panel.observed)),
         }
 
-    def _reconstruct_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        module = self.net_.module_
-        return module.forward_decoder(module.forward_encoder(batch["x"], batch["lengths"]), batch["x"].shape[-1])
-
     def _embed_kwargs(self) -> dict:
         return {"levels": self._levels(), "pooling": self.pooling}
 
@@ -296,6 +313,8 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         n_timepoints = self.n_timepoints_  # AttributeError before fit, as the feature-names mixin expects
         widths = self._widths()
         if self.pooling != "flatten":
-            return _POOLING_WIDTH[self.pooling] * sum(widths[level] for level in self._levels())
-        length = self._padded_length(n_timepoints)
-        return sum(widths[level] * math.ceil(length / 2 ** (level + 1)) for level in self._levels())
+            per_channel = _POOLING_WIDTH[self.pooling] * sum(widths[level] for level in self._levels())
+        else:
+            length = self._padded_length(n_timepoints)
+            per_channel = sum(widths[level] * math.ceil(length / 2 ** (level + 1)) for level in self._levels())
+        return per_channel * self._channel_width()

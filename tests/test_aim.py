@@ -83,7 +83,7 @@ def test_values_under_nan_do_not_reach_the_network(fitted, basic_motions):
     batch = {key: torch.as_tensor(value) for key, value in encode(fitted, X_gappy)[1].items()}
     garbage = torch.where(batch["observed"], batch["x"], torch.full_like(batch["x"], 1e3))
     with torch.no_grad():
-        np.testing.assert_array_equal(fitted.net_.module_.embed(garbage, batch["observed"]).numpy(), expected)
+        np.testing.assert_array_equal(fitted.net_.module_.embed(garbage, batch["observed"], pooling=fitted.pooling).numpy(), expected)
     # a series' embedding depends neither on the other series of the batch nor on how long the padding is
     alone = np.concatenate([fitted.transform(X_gappy[i : i + 1]) for i in range(0, 40, 7)])
     np.testing.assert_allclose(alone, expected[::7], rtol=1e-5, atol=1e-6)

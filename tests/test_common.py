@@ -31,6 +31,8 @@ ESTIMATORS = [
         tokens="value", time_scale=0.5, embed_dim=16, depth=2, num_heads=2, decoder_embed_dim=16, decoder_depth=1,
         decoder_num_heads=2, layer=1, scaling="minmax", **FAST,
     ),
+    HiMAEEmbedder(channels=(4, 8), patch_size=1, channel_mode="independent", channel_pooling="meanmax", **FAST),
+    AIMEmbedder(size="tiny", patch_size=1, channel_mode="independent", channel_pooling="concat", **FAST),
     MAEClassifier(
         AIMEmbedder(size="tiny", patch_size=1, **FAST), layer_decay=0.75, label_smoothing=0.1, lr=1e-2, **FAST,
     ),

@@ -60,6 +60,16 @@ def test_aim_matches_transform_and_gives_nan_for_an_empty_series(basic_motions, 
     assert np.abs(features[1:] - embedder.transform(X[1:])).max() <= TOLERANCE
 
 
+@pytest.mark.parametrize("cls", [HiMAEEmbedder, AIMEmbedder])
+def test_channel_independent_networks_match_transform(cls, basic_motions, tmp_path):
+    X = basic_motions[0]
+    embedder = cls(size="tiny", channel_mode="independent", channel_pooling="meanmax", max_epochs=1, random_state=0)
+    embedder.fit(X)
+    path = embedder.to_onnx(tmp_path / "model.onnx")
+    X_gappy = with_gaps(X)  # a sensor off: left out of the channel pooling in the graph too
+    np.testing.assert_allclose(run_onnx(str(path), X=X_gappy), embedder.transform(X_gappy), atol=TOLERANCE)
+
+
 def test_romae_timestep_tokens_any_length(basic_motions, tmp_path):
     X_train, _, X_test, _ = basic_motions
     embedder = RoMAEEmbedder(**ROMAE, pooling="mean", max_epochs=2, random_state=0).fit(X_train)

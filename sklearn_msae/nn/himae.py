@@ -201,6 +201,13 @@ class HiMAE(nn.Module):
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
         return torch.cat(parts, dim=1)
 
+    def reconstruct(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Reconstruction (B, C, T) of every sample from the observed ones, with no artificial mask.
+
+        The encoder reads the unobserved samples as ``gap_fill`` says, as in ``embed``.
+        """
+        return self.forward_decoder(self.forward_encoder(self.fill_gaps(x, observed, lengths), lengths), x.shape[-1])
+
     def layer_ids(self, levels: tuple[int, ...] = (-1,), **embed_kwargs) -> tuple[dict[str, int | None], int]:
         """Layer id of every parameter in the stack that ``embed(levels=levels)`` runs (MAE's ``get_layer_id_for_vit``).
 
