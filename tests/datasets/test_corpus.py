@@ -123,7 +123,8 @@ def test_a_set_in_data_home_and_in_sktime_is_taken_once(tmp_path, uea_home):
     manifest = build_pretraining_corpus(tmp_path / "corpus", sources=("uea", "sktime"), length=32, data_home=home)
     assert manifest["name"].is_unique
     assert manifest.loc[manifest["name"] == "JapaneseVowels", "source"].tolist() == ["uea"]
-    assert {"BasicMotions", "GunPoint", "airline", "uschange"} <= set(manifest.loc[manifest["source"] == "sktime", "name"])
+    from_sktime = set(manifest.loc[manifest["source"] == "sktime", "name"])
+    assert {"BasicMotions", "GunPoint", "airline", "uschange"} <= from_sktime
     # JapaneseVowels: series of 7-29 steps, each channel a NaN-tailed window
     vowels = np.load(tmp_path / "corpus" / "uea-JapaneseVowels.npy")[:, 0]
     observed = (~np.isnan(vowels)).sum(axis=1)
