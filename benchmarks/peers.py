@@ -14,6 +14,10 @@ Methods (a *cell* is one data set, missing rate, seed and method):
   RBF-SVM with its grid over C).
 - ``himae-ft``, ``aim-ft``, ``romae-ft``: ``MAEClassifier`` with its defaults, started from
   the same pretraining (loaded from the embedders' ``memory`` cache in ``--cache-dir``).
+- ``himae-ci``: ``HiMAEEmbedder(channel_mode="independent")``, the shipped checkpoint's
+  network, pretrained on the training split alone (issue 20).
+- ``checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
+  ``fit`` learns only the channel scaling of the training split; frozen, both probes.
 - ``ts2vec``: the authors' code and UEA settings (``_baselines.fit_ts2vec``), both probes;
   the ``svm`` row is the authors' own protocol.
 - ``minirocket``: MiniRocket + ridge, on linearly interpolated series where values are missing.
@@ -62,9 +66,12 @@ SEEDS = [0, 1, 2]
 ONE_SEED = {"LSST", "PenDigits"}
 EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder, "romae": RoMAEEmbedder}
 FINETUNED = {f"{name}-ft": name for name in EMBEDDERS}
+CHECKPOINT = "himae-corpus-ci"
+#: Issue 20: the checkpoint's network pretrained per set, and the checkpoint (the sets' training splits are in its corpus).
+CHECKPOINT_METHODS = ["himae-ci", "checkpoint"]
 PEERS = ["minirocket", "ts2vec"]
 #: Cheapest first, so that a partial run already compares the most.
-METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft"]
+METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft", *CHECKPOINT_METHODS]
 PEER_VARIANT = "peer"
 
 QUICK = {
@@ -84,6 +91,10 @@ COLUMNS = [*KEY, "model", "accuracy", "fit_s", "probe_s", "predict_s", "torch_th
 
 def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool):
     """The embedder with its defaults; ``memory`` lets the fine-tuning cell reuse the pretraining."""
+    if name == "checkpoint":
+        return HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu")
+    if name == "himae-ci":
+        return make_embedder("himae", seed, cache_dir, quick).set_params(channel_mode="independent")
     params = QUICK["embedder_params"][name] if quick else {}
     return EMBEDDERS[name](device="cpu", random_state=seed, memory=str(cache_dir), **params)
 
@@ -120,7 +131,7 @@ def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quic
                  "probe_s": 0.0, "predict_s": predict_s}]
     if method == "ts2vec":
         encode, fit_s = _timed(fit_ts2vec, X_train, seed, QUICK["ts2vec_iters"] if quick else None)
-    elif method in EMBEDDERS:
+    elif method in EMBEDDERS or method in CHECKPOINT_METHODS:
         embedder, fit_s = _timed(make_embedder(method, seed, cache_dir, quick).fit, X_train)
         encode = embedder.transform
     else:

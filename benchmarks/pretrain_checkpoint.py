@@ -66,7 +66,8 @@ def main() -> None:
     embedder.fit(store)
     print(f"pretrained in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     target = args.work_dir / "quick-checkpoint" if args.quick else PACKAGE_CHECKPOINT
-    embedder.save_pretrained(target)
+    # the user's defaults, not this run's: a fit from the checkpoint is silent and in memory
+    embedder.set_params(verbose=0, streaming="auto", max_steps=None).save_pretrained(target)
     size = sum(file.stat().st_size for file in target.iterdir())
     print(f"saved {target} ({size / 1e6:.2f} MB)")
 

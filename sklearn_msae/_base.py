@@ -50,7 +50,9 @@ _NOT_LEARNED = (
 # which validated them, so every method that uses them validates them again (`_check_transform_params`).
 _TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
-_TRAINING_ONLY = ("scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling")
+_TRAINING_ONLY = (
+    "scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling", "continue_pretraining",
+)  # fmt: skip
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
 
@@ -113,6 +115,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "accelerate": ["boolean", dict],
         "pretrained": [None, str, os.PathLike, HasMethods(["save_pretrained"])],
         "pretrained_scaling": [StrOptions({"auto", "keep", "refit"})],
+        "continue_pretraining": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -258,16 +261,23 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         panel = self._validate_input(X if source is None else source[: self._rows_per_chunk(source)], reset=True)
         self.n_channels_ = panel.n_channels
         self.n_timepoints_ = panel.n_timepoints
+        initial_state = None
         if self.pretrained is not None:
             self._fit_pretrained(panel, source)
-            return
+            if not self.continue_pretraining:
+                return
+            # domain adaptation: the pretrained network goes on learning from X, scaled as _fit_pretrained chose
+            initial_state = {name: tensor.detach().cpu().clone() for name, tensor in self.net_.module_.state_dict().items()}
         n_series_x = panel.n_series if source is None else len(source)
         if self.validation_fraction and math.ceil(self.validation_fraction * n_series_x) >= n_series_x:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} holds out all {n_series_x} series of X, "
                 "leaving none to train on; lower it or fit on more series"
             )
-        module_kwargs, train_kwargs = self._prepare_pretraining(panel, source)
+        if initial_state is None:
+            module_kwargs, train_kwargs = self._prepare_pretraining(panel, source)
+        else:
+            module_kwargs, train_kwargs = _network_kwargs_of(self.net_), self._train_kwargs()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         not_hashed = ["device", "verbose", "checkpoint_dir", "checkpoint_every"]
         if source is None:
@@ -293,7 +303,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         state, history = cached_pretrain(
             *self._network(module_kwargs), batch, train_kwargs, seed, device=self.device, verbose=self.verbose,
             data_key=data_key, accelerate=self.accelerate, checkpoint_dir=self.checkpoint_dir,
-            checkpoint_every=self.checkpoint_every,
+            checkpoint_every=self.checkpoint_every, initial_state=initial_state,
         )  # fmt: skip
         self.net_ = self._build_net(module_kwargs, state, history, train_kwargs)
         self._check_converged(panel)

@@ -75,6 +75,10 @@ pretrained_scaling : {"auto", "keep", "refit"}, default="auto"
     a shipped checkpoint (pretrained on other data) and when ``X`` has another channel
     count than the pretrained network (``channel_mode="independent"``), and keeps it
     otherwise.
+continue_pretraining : bool, default=False
+    With ``pretrained``: after loading it, go on pretraining the network on ``X``
+    (domain adaptation to unlabelled data of the task) with this embedder's training
+    parameters (``max_epochs`` or ``max_steps``, ``lr``, ...), instead of only loading it.
 verbose : int, default=0
     Show skorch's training log and progress bars (pretraining epochs, and the
     batches of {inference_methods}) when positive.

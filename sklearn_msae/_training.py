@@ -211,6 +211,20 @@ def unwrapped_module(net) -> torch.nn.Module:
     return net.module_ if accelerator is None else accelerator.unwrap_model(net.module_)
 
 
+class InitialWeights(Callback):
+    """Start training from the weights ``state`` (continued pretraining of a pretrained network).
+
+    Loaded in place at the start of training, after the optimiser is built on the
+    parameters; a `StepCheckpoint` placed after it restores a resumed run over them.
+    """
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def on_train_begin(self, net, **kwargs):
+        unwrapped_module(net).load_state_dict(self.state)
+
+
 class StepCheckpoint(Callback):
     """Save the training state every ``every`` optimiser steps; restore it when resuming.
 
@@ -398,6 +412,7 @@ def make_pretrainer(
     checkpoint_dir=None,
     checkpoint_every: int | None = None,
     resume: dict | None = None,
+    initial_state: dict | None = None,
 ) -> MaskedPretrainer:
     """Build the skorch net with AdamW, warm-up + cosine LR, clipping and early stopping.
 
@@ -407,7 +422,8 @@ def make_pretrainer(
     yields whole batches. ``accelerate`` (True, or keyword arguments of
     ``accelerate.Accelerator``) trains through Accelerate; ``device`` is then left to
     the accelerator. ``checkpoint_dir`` adds a `StepCheckpoint` every
-    ``checkpoint_every`` steps that restores ``resume`` first.
+    ``checkpoint_every`` steps that restores ``resume`` first. ``initial_state``: the
+    weights training starts from (`InitialWeights`), instead of a fresh initialisation.
     """
     n_valid = math.ceil(validation_fraction * n_samples) if validation_fraction else 0
     steps_per_epoch = math.ceil((n_samples - n_valid) / batch_size)
@@ -418,6 +434,8 @@ def make_pretrainer(
         total_steps=total_steps, warmup_fraction=warmup_fraction, gradient_clip=gradient_clip, patience=patience,
         monitor=monitor, verbose=verbose,
     )  # fmt: skip
+    if initial_state is not None:
+        callbacks.append(("initial_weights", InitialWeights(initial_state)))
     if checkpoint_dir is not None:  # last: it saves and restores the state of the callbacks above
         callbacks.append(("checkpoint", StepCheckpoint(checkpoint_dir, checkpoint_every, steps_per_epoch, resume)))
     if streamed:
@@ -503,8 +521,10 @@ def pretrain(
     accelerate=False,
     checkpoint_dir=None,
     checkpoint_every=None,
+    initial_state=None,
 ):
-    """Pretrain a fresh network on ``batch``; return its CPU weights and skorch history.
+    """Pretrain a network on ``batch`` (fresh, or from the weights ``initial_state``); return its CPU weights and
+    skorch history.
 
     ``batch`` is an in-memory batch dict or a `StreamedBatches` dataset, identified by
     ``data_key`` (what ``joblib.Memory`` hashes instead of the stream). A pure function
@@ -520,13 +540,15 @@ def pretrain(
     n_samples = len(batch.source) if streamed else len(next(iter(batch.values())))
     resume = folder = None
     if checkpoint_dir is not None:
-        folder = Path(checkpoint_dir) / joblib.hash([module.__name__, module_kwargs, data_key, train_kwargs, seed])
+        start = [] if initial_state is None else [joblib.hash(initial_state)]
+        folder = Path(checkpoint_dir) / joblib.hash([module.__name__, module_kwargs, data_key, train_kwargs, seed, *start])
         resume = load_checkpoint(folder)
         if resume:
             batch.resume_at(resume["step"])
     net = make_pretrainer(
         module, module_kwargs, n_samples=n_samples, device=device, verbose=verbose, seed=seed, streamed=streamed,
-        accelerate=accelerate, checkpoint_dir=folder, checkpoint_every=checkpoint_every, resume=resume, **train_kwargs,
+        accelerate=accelerate, checkpoint_dir=folder, checkpoint_every=checkpoint_every, resume=resume,
+        initial_state=initial_state, **train_kwargs,
     )  # fmt: skip
     epochs_done = len(resume["history"]) if resume else 0
     with forked_rng(net.accelerator.device if accelerate else net.device):

@@ -205,6 +205,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         accelerate=False,
         pretrained=None,
         pretrained_scaling="auto",
+        continue_pretraining=False,
         verbose=0,
         random_state=None,
     ):
@@ -238,6 +239,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.accelerate = accelerate
         self.pretrained = pretrained
         self.pretrained_scaling = pretrained_scaling
+        self.continue_pretraining = continue_pretraining
         self.verbose = verbose
         self.random_state = random_state
 

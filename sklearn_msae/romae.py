@@ -237,7 +237,8 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         checkpoint_every=1000,
         accelerate=False,
         pretrained=None,
-        pretrained_scaling="keep",
+        pretrained_scaling="auto",
+        continue_pretraining=False,
         verbose=0,
         random_state=None,
     ):
@@ -274,6 +275,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         self.accelerate = accelerate
         self.pretrained = pretrained
         self.pretrained_scaling = pretrained_scaling
+        self.continue_pretraining = continue_pretraining
         self.verbose = verbose
         self.random_state = random_state
 

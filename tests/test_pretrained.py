@@ -96,3 +96,19 @@ def test_pretrained_errors_name_the_parameter(saved, basic_motions, tmp_path):
         HiMAEEmbedder(pretrained=3).fit(X)
     with pytest.raises(InvalidParameterError, match="'pretrained_scaling' parameter"):
         HiMAEEmbedder(pretrained=path, pretrained_scaling="relearn").fit(X)
+
+
+def test_continue_pretraining_adapts_the_loaded_network(saved, basic_motions):
+    source, _ = saved  # the code path is the embedders' shared one: HiMAE stands for the three
+    X = basic_motions[2][:20]
+    params = {**FAST[HiMAEEmbedder], **COMMON, "pretrained": FrozenEstimator(source), "continue_pretraining": True}
+    adapted = HiMAEEmbedder(**{**params, "max_epochs": 2}).fit(X)
+    assert len(adapted.net_.history) == 2  # trained on X, from the source's weights and scaling
+    np.testing.assert_array_equal(adapted.channel_center_, source.channel_center_)
+    pairs = list(zip(adapted.net_.module_.parameters(), source.net_.module_.parameters()))
+    assert any(not np.array_equal(ours.detach().numpy(), theirs.detach().numpy()) for ours, theirs in pairs)
+    # it starts from the pretrained weights, not a fresh network: a step of lr 1e-12 keeps them
+    still = HiMAEEmbedder(**{**params, "lr": 1e-12}).fit(X)
+    for ours, theirs in zip(still.net_.module_.parameters(), source.net_.module_.parameters()):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-6)
+    np.testing.assert_array_equal(clone(adapted).fit(X).transform(X[:5]), adapted.transform(X[:5]))  # reproducible
