@@ -7,7 +7,9 @@
 - `ROMAE_PAPER`: the RoMAE paper's fine-tuned RoMAE-tiny with 30 % of the time steps dropped;
 - the data sets, epochs and fine-tuning configurations of ``uea.py`` (`DATASETS`,
   `epochs_for`, `FINETUNE_PARAMS`, `finetune_params`) and its ``--quick`` sizes (`QUICK`),
-  which ``select_config.py`` scores candidates for.
+  which ``select_config.py`` scores candidates for;
+- `OFFLINE_UEA`, every UEA set available offline, and `CHECKPOINT`, the shipped
+  checkpoint, which ``peers.py`` and ``label_scarce.py`` evaluate.
 
 Imported by the benchmark scripts, which run with ``benchmarks/`` on ``sys.path``.
 """
@@ -15,6 +17,14 @@ Imported by the benchmark scripts, which run with ``benchmarks/`` on ``sys.path`
 from __future__ import annotations
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+
+#: Every UEA set available offline: BasicMotions (shipped with sktime) and the ten of ``$SKLEARN_MSAE_DATA``.
+OFFLINE_UEA = [
+    "ArticularyWordRecognition", "AtrialFibrillation", "BasicMotions", "Epilepsy", "FingerMovements",
+    "JapaneseVowels", "LSST", "Libras", "PenDigits", "RacketSports", "StandWalkJump",
+]
+#: The checkpoint shipped in the package (`sklearn_msae.list_pretrained`), made by ``pretrain_checkpoint.py``.
+CHECKPOINT = "himae-corpus-ci"
 
 #: Embedder factories ``(pretraining epochs, seed) -> unfitted embedder``.
 EMBEDDERS = {

@@ -1,6 +1,6 @@
 """Few labels: the shipped checkpoint + a linear probe against MiniRocket on the same labels (issue 20).
 
-For every offline UEA set (``peers.DATASETS``), complete data, ``k`` = 5 and 10 labels
+For every offline UEA set (``_configs.OFFLINE_UEA``), complete data, ``k`` = 5 and 10 labels
 per class drawn from the official training split (3 draws, seeds 0-2; a class with fewer
 series gives all it has): both methods see the whole training split *without* labels
 for what they learn unsupervised (the checkpoint's channel scaling; MiniRocket's kernel
@@ -29,7 +29,7 @@ import torch
 from _baselines import logistic_probe, minirocket_features  # noqa: E402  (benchmarks/ is on sys.path)
 from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
-from peers import CHECKPOINT, DATASETS  # noqa: E402
+from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
@@ -101,8 +101,8 @@ def report(results: pd.DataFrame, command: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = grid_parser(__doc__, DATASETS, [0.0], DRAWS, METHODS, quick="BasicMotions, draw 0")
-    args = parse_grid(parser, argv, "label_scarce", DATASETS, DRAWS, QUICK)
+    parser = grid_parser(__doc__, OFFLINE_UEA, [0.0], DRAWS, METHODS, quick="BasicMotions, draw 0")
+    args = parse_grid(parser, argv, "label_scarce", OFFLINE_UEA, DRAWS, QUICK)
     failures = 0
     if not args.report_only:
         written = read_results(args.csv_path, COLUMNS)[KEY]

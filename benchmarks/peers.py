@@ -50,23 +50,20 @@ import pandas as pd
 import torch
 from _baselines import PROBES, TS2VEC_PUBLISHED, fit_minirocket, fit_ts2vec  # noqa: E402  (benchmarks/ on sys.path)
 from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
+from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.metrics import accuracy_score
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea
 
-DATASETS = [
-    "ArticularyWordRecognition", "AtrialFibrillation", "BasicMotions", "Epilepsy", "FingerMovements",
-    "JapaneseVowels", "LSST", "Libras", "PenDigits", "RacketSports", "StandWalkJump",
-]
+DATASETS = OFFLINE_UEA
 MISSING_RATES = [0.0, 0.3]
 SEEDS = [0, 1, 2]
 #: Sets with thousands of training series: one seed.
 ONE_SEED = {"LSST", "PenDigits"}
 EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder, "romae": RoMAEEmbedder}
 FINETUNED = {f"{name}-ft": name for name in EMBEDDERS}
-CHECKPOINT = "himae-corpus-ci"
 #: Issue 20: the checkpoint's network pretrained per set, and the checkpoint (the sets' training splits are in its corpus).
 CHECKPOINT_METHODS = ["himae-ci", "checkpoint"]
 PEERS = ["minirocket", "ts2vec"]
