@@ -87,8 +87,23 @@ random_state : int, RandomState instance or None, default=None
     reproducible on CPU.
 """
 
+_CHANNEL_PARAMETERS = """\
+channel_mode : {"joint", "independent"}, default="joint"
+    ``"joint"``: one network reads every channel at once (its input width is the
+    channel count). ``"independent"``: one univariate network encodes each channel
+    alone, with the same weights (the channel independence of PatchTST), so the
+    network fits any channel count: one pretrained on univariate series embeds
+    series of 2 or 24 channels, and a series that lacks a sensor embeds from the
+    others. ``channel_pooling`` then combines the channels' embeddings.
+channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
+    With ``channel_mode="independent"``: the mean over the channels with an
+    observed value, the mean and the max concatenated (both of any channel count),
+    or every channel's embedding concatenated (``n_channels_`` times the width; zeros
+    for a channel with no observed value). Transform-only; ignored for ``"joint"``.
+"""
+
 #: The shared texts, by marker name.
-SHARED = {"training_parameters": _TRAINING_PARAMETERS}
+SHARED = {"training_parameters": _TRAINING_PARAMETERS, "channel_parameters": _CHANNEL_PARAMETERS}
 
 
 def fill(docstring: str, **texts: str) -> str:

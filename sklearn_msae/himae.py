@@ -94,18 +94,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         (Libras 0.806 against 0.656, RacketSports 0.682 against 0.642, JapaneseVowels
         0.900 against 0.900 with every level read out; equal or lower on the three
         smallest sets). The paper's embedding is ``layer=-1, gap_fill="zero"``: ``HiMAEEmbedder.paper()``.
-    channel_mode : {"joint", "independent"}, default="joint"
-        ``"joint"``: one network reads every channel at once (its input width is the
-        channel count). ``"independent"``: one univariate network encodes each channel
-        alone, with the same weights (the channel independence of PatchTST), so the
-        network fits any channel count: one pretrained on univariate series embeds
-        series of 2 or 24 channels, and a series that lacks a sensor embeds from the
-        others. ``channel_pooling`` then combines the channels' embeddings.
-    channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
-        With ``channel_mode="independent"``: the mean over the channels with an
-        observed value, the mean and the max concatenated (both of any channel count),
-        or every channel's embedding concatenated (``n_channels_`` times the width; zeros
-        for a channel with no observed value). Transform-only; ignored for ``"joint"``.
+    {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none. The network's tanh output bounds
