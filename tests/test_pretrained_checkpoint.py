@@ -4,7 +4,6 @@ These tests assert what loading it by name does, not what its embeddings score: 
 hold for any network saved in its format.
 """
 
-import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -19,6 +18,11 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_msae
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, list_pretrained
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 NAME = "himae-corpus-ci"
 ROOT = Path(__file__).resolve().parents[1]
