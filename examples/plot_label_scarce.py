@@ -1,6 +1,6 @@
 """
 Few labels: probe the shipped checkpoint, or pretrain on your unlabelled pool
-============================================================================
+=============================================================================
 
 With a handful of labelled series, a classifier trained end to end has almost nothing
 to learn from; a frozen encoder turns every series into features, and only a linear
