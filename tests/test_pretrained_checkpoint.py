@@ -1,0 +1,106 @@
+"""The checkpoint shipped inside the package, ``himae-corpus-ci`` (issue 20; docs/pretrained.md).
+
+These tests assert what loading it by name does, not what its embeddings score: they
+hold for any network saved in its format.
+"""
+
+from fnmatch import fnmatch
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_msae
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, list_pretrained
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+NAME = "himae-corpus-ci"
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = Path(sklearn_msae.__file__).parent / "checkpoints" / NAME
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return HiMAEEmbedder.from_pretrained(NAME, verbose=0)
+
+
+def _state(embedder):
+    return {name: tensor.detach().cpu().clone() for name, tensor in embedder.net_.module_.state_dict().items()}
+
+
+def test_the_checkpoint_is_listed():
+    assert NAME in list_pretrained()
+    assert (FOLDER / "config.json").is_file() and (FOLDER / "model.safetensors").is_file()
+
+
+def test_from_pretrained_gives_a_fitted_embedder_that_keeps_the_name(loaded):
+    assert isinstance(loaded, HiMAEEmbedder) and hasattr(loaded, "net_")
+    assert loaded.pretrained == NAME
+    assert loaded.channel_mode == "independent"
+    # an override keeps the name too, unless it is `pretrained` itself
+    assert HiMAEEmbedder.from_pretrained(NAME, verbose=0, layer=1).pretrained == NAME
+
+
+def test_fit_learns_only_the_scaling_of_X(loaded, basic_motions):
+    X = basic_motions[0]  # 6 channels; the checkpoint was saved with 1
+    before = _state(loaded)
+    fitted = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(X)
+    assert fitted.n_channels_ == 6 and fitted.pretrained == NAME
+    np.testing.assert_allclose(fitted.channel_center_, np.nanmean(X, axis=(0, 2)), atol=1e-5, rtol=1e-5)
+    after = _state(fitted)
+    assert after.keys() == before.keys()
+    for name in before:
+        assert torch.equal(after[name], before[name]), name
+
+
+@pytest.mark.parametrize("n_channels", [2, 24])
+def test_any_channel_count_embeds_with_the_same_width(loaded, n_channels):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, n_channels, 128)).astype(np.float32)
+    Z = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(X).transform(X)
+    one = loaded.transform(X[:, :1])
+    assert Z.shape == (8, one.shape[1]) and np.isfinite(Z).all()
+
+
+def test_a_clone_refits_inside_cross_validation(loaded, basic_motions, pretrain_calls):
+    X, y = basic_motions[:2]
+    pretrain_calls.clear()
+    fitted = clone(loaded).fit(X)
+    assert fitted.pretrained == NAME and fitted.n_channels_ == 6
+    pipe = make_pipeline(loaded, StandardScaler(), LogisticRegression(max_iter=1000))
+    scores = cross_val_score(pipe, X, y, cv=3, error_score="raise")
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    assert pretrain_calls == []  # every fold loaded the checkpoint: nothing was pretrained
+
+
+def test_a_path_object_is_a_folder_not_the_shipped_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=NAME):
+        HiMAEEmbedder.from_pretrained(Path(NAME))
+
+
+def test_another_class_is_refused_by_name():
+    with pytest.raises(ValueError, match="AIMEmbedder") as info:
+        AIMEmbedder.from_pretrained(NAME)
+    assert "HiMAEEmbedder" in str(info.value)
+
+
+def test_the_wheel_ships_the_checkpoint_files():
+    """pyproject.toml's package data matches both files (a `pip wheel` would take too long here)."""
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    globs = package_data["sklearn_msae"]
+    package = Path(sklearn_msae.__file__).parent
+    files = [(FOLDER / name).relative_to(package).as_posix() for name in ("config.json", "model.safetensors")]
+    assert all((package / file).is_file() for file in files)
+    unmatched = [file for file in files if not any(fnmatch(file, glob) for glob in globs)]
+    assert not unmatched, f"pyproject.toml's package-data {globs} leaves {unmatched} out of the wheel"
