@@ -29,15 +29,15 @@ from tqdm.auto import tqdm
 
 from ._atomic import staged
 from ._onnx import export_onnx
-from ._pretrained import checkpoint_folder, is_shipped
 from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
+from ._pretrained import checkpoint_folder, is_shipped
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
 )  # fmt: skip
-from .nn.channels import ChannelIndependent
 from ._training import (
     check_device, follow_device, forked_rng, inference_module, initialized, make_pretrainer, pretrain, resolve_device,
 )  # fmt: skip
+from .nn.channels import ChannelIndependent
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 

@@ -30,6 +30,7 @@ from ._base import (
 )  # fmt: skip
 from ._docs import doc
 from ._panel import n_series
+from ._pretrained import is_shipped
 from ._training import ClassifierNet, RegressorNet, check_device, follow_device, forked_rng, inference_module, initialized, make_finetuner
 
 __all__ = ["MAEClassifier", "MAERegressor"]
@@ -204,7 +205,10 @@ class _BaseFineTuner(BaseEstimator):
             )
         try:
             check_is_fitted(inner)
-            return inner  # never modified: `fitted_copy` copies what it needs
+            # a shipped checkpoint as loaded holds the scaling of its corpus, never that of X: its fit
+            # (below) reloads it and learns X's scaling
+            if frozen or not is_shipped(inner.pretrained):
+                return inner  # never modified: `fitted_copy` copies what it needs
         except NotFittedError:
             if frozen:
                 raise ValueError(

@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_msae
-from sklearn_msae import AIMEmbedder, HiMAEEmbedder, list_pretrained
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, list_pretrained
 
 try:
     import tomllib
@@ -104,3 +104,11 @@ def test_the_wheel_ships_the_checkpoint_files():
     assert all((package / file).is_file() for file in files)
     unmatched = [file for file in files if not any(fnmatch(file, glob) for glob in globs)]
     assert not unmatched, f"pyproject.toml's package-data {globs} leaves {unmatched} out of the wheel"
+
+
+def test_mae_classifier_fine_tunes_from_it(basic_motions, pretrain_calls):
+    X, y = basic_motions[:2]
+    pretrain_calls.clear()
+    classifier = MAEClassifier(HiMAEEmbedder.from_pretrained(NAME), max_epochs=2, random_state=0).fit(X, y)
+    assert classifier.predict_proba(X).shape == (len(X), 4)
+    assert pretrain_calls == []  # it started from the checkpoint, not from a pretraining on X
