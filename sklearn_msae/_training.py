@@ -173,6 +173,14 @@ class MaskedPretrainer(InterruptAwareMixin, NeuralNet):
         self.criterion_ = None
         return self
 
+    def initialize_optimizer(self, triggered_directly=None):
+        # ``optimizer=None``: a net that only holds fitted weights never steps, and torch's first
+        # optimiser in a process imports torch._dynamo, seconds of a load that otherwise takes a fraction of one
+        if self.optimizer is None:
+            self.optimizer_ = None
+            return self
+        return super().initialize_optimizer(triggered_directly)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         loss, _pred, _mask = y_pred
         return loss
@@ -413,6 +421,7 @@ def make_pretrainer(
     checkpoint_every: int | None = None,
     resume: dict | None = None,
     initial_state: dict | None = None,
+    trainable: bool = True,
 ) -> MaskedPretrainer:
     """Build the skorch net with AdamW, warm-up + cosine LR, clipping and early stopping.
 
@@ -424,6 +433,7 @@ def make_pretrainer(
     the accelerator. ``checkpoint_dir`` adds a `StepCheckpoint` every
     ``checkpoint_every`` steps that restores ``resume`` first. ``initial_state``: the
     weights training starts from (`InitialWeights`), instead of a fresh initialisation.
+    ``trainable=False`` builds a net without an optimiser, to hold fitted weights.
     """
     n_valid = math.ceil(validation_fraction * n_samples) if validation_fraction else 0
     steps_per_epoch = math.ceil((n_samples - n_valid) / batch_size)
@@ -456,11 +466,12 @@ def make_pretrainer(
             "accelerator": accelerator,
             "device": None,
             "callbacks__print_log__sink": accelerator.print if verbose else print,
-            **adamw(weight_decay, accelerator.device),
+            **(adamw(weight_decay, accelerator.device) if trainable else {"optimizer": None}),
         }
     else:
         device = check_device(device)
-        net_class, device_kwargs = MaskedPretrainer, {"device": device, **adamw(weight_decay, device)}
+        optimizer = adamw(weight_decay, device) if trainable else {"optimizer": None}
+        net_class, device_kwargs = MaskedPretrainer, {"device": device, **optimizer}
     return net_class(
         module,
         max_epochs=epochs,

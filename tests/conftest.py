@@ -91,12 +91,13 @@ def pretrain_calls(monkeypatch):
     # same signature as the real one: joblib.Memory inspects it for the `ignore` list
     def counting_pretrain(
         module, module_kwargs, batch, train_kwargs, seed, device, verbose, *,
-        data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None,
+        data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None, initial_state=None,
     ):  # fmt: skip
         calls.append(1)
         return real_pretrain(
             module, module_kwargs, batch, train_kwargs, seed, device, verbose, data_key=data_key,
             accelerate=accelerate, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            initial_state=initial_state,
         )  # fmt: skip
 
     monkeypatch.setattr(sklearn_msae._base, "pretrain", counting_pretrain)

@@ -48,12 +48,13 @@ real_pretrain = base.pretrain
 # same parameter names as the real one: joblib.Memory's ignore=["device", "verbose", ...] needs them
 def pretrain(
     module, module_kwargs, batch, train_kwargs, seed, device, verbose, *,
-    data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None,
+    data_key=None, accelerate=False, checkpoint_dir=None, checkpoint_every=None, initial_state=None,
 ):
     train_kwargs = {**train_kwargs, "max_epochs": min(train_kwargs["max_epochs"], cap)}
     return real_pretrain(
         module, module_kwargs, batch, train_kwargs, seed, device, verbose, data_key=data_key,
         accelerate=accelerate, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+        initial_state=initial_state,
     )
 
 
