@@ -14,8 +14,9 @@ Methods (a *cell* is one data set, missing rate, seed and method):
   RBF-SVM with its grid over C).
 - ``himae-ft``, ``aim-ft``, ``romae-ft``: ``MAEClassifier`` with its defaults, started from
   the same pretraining (loaded from the embedders' ``memory`` cache in ``--cache-dir``).
-- ``himae-ci``: ``HiMAEEmbedder(channel_mode="independent")``, the shipped checkpoint's
-  network, pretrained on the training split alone (issue 20).
+- ``himae-ci``: ``HiMAEEmbedder(channel_mode="independent")`` with the checkpoint's
+  ``channel_pooling``, the shipped checkpoint's network and readout, pretrained on the
+  training split alone (issue 20).
 - ``checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split; frozen, both probes.
 - ``ts2vec``: the authors' code and UEA settings (``_baselines.fit_ts2vec``), both probes;
@@ -91,7 +92,11 @@ def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool):
     if name == "checkpoint":
         return HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu")
     if name == "himae-ci":
-        return make_embedder("himae", seed, cache_dir, quick).set_params(channel_mode="independent")
+        # the checkpoint's network and readout (transform-only: the cached pretraining serves any readout)
+        checkpoint = HiMAEEmbedder.from_pretrained(CHECKPOINT)
+        return make_embedder("himae", seed, cache_dir, quick).set_params(
+            channel_mode="independent", channel_pooling=checkpoint.channel_pooling
+        )
     params = QUICK["embedder_params"][name] if quick else {}
     return EMBEDDERS[name](device="cpu", random_state=seed, memory=str(cache_dir), **params)
 

@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 from _baselines import PROBES  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from _cells import read_results, run_cells, share_threads  # noqa: E402
+from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.model_selection import StratifiedKFold
 
@@ -41,7 +42,12 @@ DATASETS = [
     "FingerMovements", "ArticularyWordRecognition",
 ]
 MISSING_RATES = [0.0, 0.3]
-EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder}
+EMBEDDERS = {
+    "himae": HiMAEEmbedder,
+    "aim": AIMEmbedder,
+    # the shipped checkpoint (issue 20): its fit learns only the scaling; the candidates are its readouts
+    "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device),
+}
 #: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
 CANDIDATES = {
     "himae": {
@@ -53,6 +59,7 @@ CANDIDATES = {
         "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64)},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+    "checkpoint": {"shipped": {}},
 }
 READOUTS = {
     "himae": {
@@ -61,6 +68,7 @@ READOUTS = {
         "all-meanmax": {"layer": "all", "pooling": "meanmax"},
     },
     "aim": {"mean": {"pooling": "mean"}, "channel": {"pooling": "channel"}},
+    "checkpoint": {f"channels-{pooling}": {"channel_pooling": pooling} for pooling in ("mean", "meanmax", "concat")},
 }
 QUICK = {"datasets": ["BasicMotions"], "params": {"size": "tiny", "max_epochs": 1}}
 KEY = ["dataset", "missing_rate", "embedder", "candidate"]
@@ -71,7 +79,7 @@ def run_cell(dataset: str, missing_rate: float, embedder: str, candidate: str, q
     """Rows of every readout x probe of one pretraining."""
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
-    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"] if quick else {})}
+    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"] if quick and embedder != "checkpoint" else {})}
     start = time.perf_counter()
     fitted = EMBEDDERS[embedder](device="cpu", random_state=0, **params).fit(X)
     fit_s = time.perf_counter() - start

@@ -48,7 +48,7 @@ print(f"unlabelled pool {X_pool.shape}, labelled {X_few.shape} ({len(few) // 4} 
 # makes loads the checkpoint again and learns only the scaling of that fold's series:
 # no labels, no pretraining, a fraction of a second. The checkpoint encodes every
 # channel alone (``channel_mode="independent"``), so its univariate network embeds
-# the 6 channels of BasicMotions, averaged (``channel_pooling="mean"``).
+# the 6 channels of BasicMotions, side by side (``channel_pooling="concat"``).
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline

@@ -64,12 +64,14 @@ def test_fit_learns_only_the_scaling_of_X(loaded, basic_motions):
 
 
 @pytest.mark.parametrize("n_channels", [2, 24])
-def test_any_channel_count_embeds_with_the_same_width(loaded, n_channels):
+def test_any_channel_count_embeds(loaded, n_channels):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((8, n_channels, 128)).astype(np.float32)
-    Z = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(X).transform(X)
-    one = loaded.transform(X[:, :1])
-    assert Z.shape == (8, one.shape[1]) and np.isfinite(Z).all()
+    fitted = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(X)
+    one = loaded.transform(X[:, :1])  # the saved readout, channel_pooling="concat": one block per channel
+    Z = fitted.transform(X)
+    assert Z.shape == (8, n_channels * one.shape[1]) and np.isfinite(Z).all()
+    assert fitted.set_params(channel_pooling="mean").transform(X).shape == one.shape  # one width for any count
 
 
 def test_a_clone_refits_inside_cross_validation(loaded, basic_motions, pretrain_calls):
