@@ -12,6 +12,7 @@
 
     nice python benchmarks/pretrain_checkpoint.py            # the shipped weights (see docs/pretrained.md)
     python benchmarks/pretrain_checkpoint.py --quick         # 20 steps on a small corpus, nothing saved to the package
+    python benchmarks/pretrain_checkpoint.py --work-dir /tmp/again --output /tmp/again/checkpoint  # a rerun to compare
 
 GPU and Accelerate are optional: ``--device cuda``; the recipe is written for 2 CPU cores.
 """
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--output", type=Path, default=PACKAGE_CHECKPOINT, help="the folder to save the checkpoint in")
     parser.add_argument("--quick", action="store_true", help="a small corpus and 20 steps; nothing saved to the package")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -68,7 +70,7 @@ def main() -> None:
     start = time.perf_counter()
     embedder.fit(store)
     print(f"pretrained in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
-    target = args.work_dir / "quick-checkpoint" if args.quick else PACKAGE_CHECKPOINT
+    target = args.work_dir / "quick-checkpoint" if args.quick else args.output
     # the user's defaults, not this run's: a fit from the checkpoint is silent and in memory; its readout,
     # transform-only, chosen by CV on the training splits (select_defaults.py --embedders checkpoint)
     embedder.set_params(verbose=0, streaming="auto", max_steps=None, channel_pooling=READOUT).save_pretrained(target)
