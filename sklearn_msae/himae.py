@@ -157,8 +157,6 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         "gap_fill": [StrOptions({"linear", "zero"})],
         "channel_mode": [StrOptions({"joint", "independent"})],
         "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
-        "channel_mode": [StrOptions({"joint", "independent"})],
-        "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
     }
 
     def __init__(
