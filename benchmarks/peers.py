@@ -19,6 +19,7 @@ Methods (a *cell* is one data set, missing rate, seed and method):
   training split alone (issue 20).
 - ``checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split; frozen, both probes.
+- ``checkpoint-ft``: ``MAEClassifier`` with its defaults, fine-tuned from the checkpoint.
 - ``ts2vec``: the authors' code and UEA settings (``_baselines.fit_ts2vec``), both probes;
   the ``svm`` row is the authors' own protocol.
 - ``minirocket``: MiniRocket + ridge, on linearly interpolated series where values are missing.
@@ -64,12 +65,12 @@ SEEDS = [0, 1, 2]
 #: Sets with thousands of training series: one seed.
 ONE_SEED = {"LSST", "PenDigits"}
 EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder, "romae": RoMAEEmbedder}
-FINETUNED = {f"{name}-ft": name for name in EMBEDDERS}
 #: Issue 20: the checkpoint's network pretrained per set, and the checkpoint (the sets' training splits are in its corpus).
 CHECKPOINT_METHODS = ["himae-ci", "checkpoint"]
+FINETUNED = {f"{name}-ft": name for name in [*EMBEDDERS, "checkpoint"]}
 PEERS = ["minirocket", "ts2vec"]
 #: Cheapest first, so that a partial run already compares the most.
-METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft", *CHECKPOINT_METHODS]
+METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft", *CHECKPOINT_METHODS, "checkpoint-ft"]
 PEER_VARIANT = "peer"
 
 QUICK = {

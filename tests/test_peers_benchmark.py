@@ -37,6 +37,16 @@ def test_peers_quick_run_compares_every_kind_of_method_and_resumes(monkeypatch, 
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "peers.csv"), rows)
 
 
+def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatch, tmp_path):
+    peers = _script(monkeypatch, "peers")
+    quick = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.0", "--cache-dir", str(tmp_path / "cache")]
+    assert peers.main([*quick, "--methods", "checkpoint", "checkpoint-ft", "--variant", "v1"]) == 0
+    rows = pd.read_csv(tmp_path / "peers.csv")
+    assert sorted(rows["model"]) == ["checkpoint logistic", "checkpoint svm", "checkpoint-ft"]
+    assert rows["accuracy"].between(0, 1).all() and (rows["fit_s"] > 0).all()
+    assert "checkpoint-ft@v1" in (tmp_path / "peers.md").read_text()
+
+
 def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path):
     select = _script(monkeypatch, "select_defaults")
     assert select.main(["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", "aim"]) == 0
