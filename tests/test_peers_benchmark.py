@@ -1,4 +1,4 @@
-"""``benchmarks/peers.py`` and ``benchmarks/select_defaults.py`` ``--quick`` end to end (issue 19)."""
+"""``benchmarks/peers.py``, ``select_defaults.py`` and ``label_scarce.py`` ``--quick`` end to end (issues 19, 20)."""
 
 import importlib.util
 from pathlib import Path
@@ -55,3 +55,17 @@ def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatc
     assert set(zip(rows["candidate"], rows["readout"])) == expected
     assert set(rows["probe"]) == {"logistic", "svm"} and rows["cv_accuracy"].between(0, 1).all()
     assert "## aim, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
+
+
+def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkeypatch, tmp_path):
+    label_scarce = _script(monkeypatch, "label_scarce")
+    methods = ["checkpoint", "minirocket", "checkpoint-level-cv", "checkpoint-level-balanced"]
+    argv = ["--quick", "--split", "validation", "--output-dir", str(tmp_path), "--methods", *methods]
+    assert label_scarce.main(argv) == 0
+    rows = pd.read_csv(tmp_path / "label_scarce_validation.csv")
+    # BasicMotions: 10 series per class in training, so 10 labels per class leave none to validate on
+    assert set(rows["labels_per_class"]) == {5} and set(rows["method"]) == set(methods)
+    assert (rows["n_labelled"] == 20).all() and rows["accuracy"].between(0, 1).all()
+    report = (tmp_path / "label_scarce_validation.md").read_text()
+    assert "training series left unlabelled" in report and "| 5 | checkpoint-level-cv | 1 |" in report
+    assert not (tmp_path / "label_scarce.csv").exists()  # the test split's results are not touched
