@@ -45,6 +45,8 @@ MISSING_RATES = [0.0, 0.3]
 EMBEDDERS = {
     "himae": HiMAEEmbedder,
     "aim": AIMEmbedder,
+    # HiMAE with every channel encoded alone by one univariate network (channel_mode="independent", issue 20)
+    "himae-ci": HiMAEEmbedder,
     # the shipped checkpoint (issue 20): its fit learns only the scaling; the candidates are its readouts
     "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device),
 }
@@ -59,6 +61,10 @@ CANDIDATES = {
         "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64)},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+    "himae-ci": {
+        "linear": {"channel_mode": "independent"},
+        "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
+    },
     "checkpoint": {"shipped": {}},
 }
 READOUTS = {
@@ -68,6 +74,10 @@ READOUTS = {
         "all-meanmax": {"layer": "all", "pooling": "meanmax"},
     },
     "aim": {"mean": {"pooling": "mean"}, "channel": {"pooling": "channel"}},
+    "himae-ci": {
+        f"all-{pooling}-channels-{channels}": {"layer": "all", "pooling": pooling, "channel_pooling": channels}
+        for pooling, channels in (("mean", "concat"), ("mean", "mean"), ("meanmax", "concat"))
+    },
     "checkpoint": {f"channels-{pooling}": {"channel_pooling": pooling} for pooling in ("mean", "meanmax", "concat")},
 }
 QUICK = {"datasets": ["BasicMotions"], "params": {"size": "tiny", "max_epochs": 1}}
