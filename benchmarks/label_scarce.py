@@ -38,7 +38,7 @@ from _baselines import logistic_probe, minirocket_features  # noqa: E402  (bench
 from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
-from sklearn.linear_model import RidgeClassifierCV
+from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -132,7 +132,8 @@ def run_cell(dataset: str, per_class: int, draw: int, method: str, split: str, c
         if method == "checkpoint-ridge":
             classifier = ridge_probe()
         elif method == "checkpoint-level-balanced":
-            features = level_balanced(embedder, X_train)
+            # standardised and weighted already: a StandardScaler in the probe would undo the weights
+            features, classifier = level_balanced(embedder, X_train), LogisticRegression(max_iter=1000)
         elif method == "checkpoint-level-cv":
             features = level_by_cv(embedder, X_train[rows], y_train[rows])
     classifier.fit(features(X_train[rows]), y_train[rows])

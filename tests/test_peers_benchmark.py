@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,3 +70,19 @@ def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkey
     report = (tmp_path / "label_scarce_validation.md").read_text()
     assert "training series left unlabelled" in report and "| 5 | checkpoint-level-cv | 1 |" in report
     assert not (tmp_path / "label_scarce.csv").exists()  # the test split's results are not touched
+
+
+def test_level_balanced_features_give_every_level_the_same_share_of_the_variance(monkeypatch, basic_motions):
+    label_scarce = _script(monkeypatch, "label_scarce")
+    from sklearn_msae import HiMAEEmbedder
+
+    X = basic_motions[0]
+    embedder = HiMAEEmbedder.from_pretrained(label_scarce.CHECKPOINT, device="cpu").fit(X)
+    Z = label_scarce.level_balanced(embedder, X)(X)
+    widths = [embedder.set_params(layer=level).transform(X[:1]).shape[1] for level in label_scarce.LEVELS]
+    assert Z.shape == (len(X), sum(widths)) and len(set(widths)) == len(widths)  # levels of different widths
+    shares = [block.var(axis=0).sum() for block in np.split(Z, np.cumsum(widths)[:-1], axis=1)]
+    constant = [np.isclose(block.var(axis=0), 0).sum() for block in np.split(Z, np.cumsum(widths)[:-1], axis=1)]
+    # every non-constant feature standardised, then each level scaled to sum(widths) / n_levels in all
+    expected = [(w - c) * sum(widths) / len(widths) / w for w, c in zip(widths, constant)]
+    np.testing.assert_allclose(shares, expected, rtol=1e-4)
