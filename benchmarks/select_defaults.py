@@ -155,9 +155,9 @@ def main(argv=None) -> int:
         (dataset, float(rate), embedder, candidate)
         for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
         for candidate in CANDIDATES[embedder]
-        # AIM's gap_fill only acts where values are missing: on complete sets one candidate stands for both
-        # (HiMAE's also fills the patches hidden in pretraining)
-        if (rate > 0 or embedder == "himae" or candidate == next(iter(CANDIDATES[embedder])))
+        # AIM's candidates differ only in gap_fill, which acts only where values are missing: on complete sets
+        # one candidate stands for both (HiMAE's gap_fill also fills the patches hidden in pretraining)
+        if (rate > 0 or embedder != "aim" or candidate == next(iter(CANDIDATES[embedder])))
         and (args.candidates is None or candidate in args.candidates)
     ]
     failures = run_cells(
