@@ -179,9 +179,10 @@ def main(argv=None) -> int:
                         help="test: the official test split; validation: the training series not drawn")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "sklearn_msae_label_scarce"),
                         help="memory of the adapted candidate's pretraining, one per data set")
-    split = parser.parse_known_args(argv)[0].split
-    args = parse_grid(parser, argv, "label_scarce" if split == "test" else "label_scarce_validation",
-                      OFFLINE_UEA, DRAWS, QUICK)
+    args = parse_grid(parser, argv, "label_scarce", OFFLINE_UEA, DRAWS, QUICK)
+    split = args.split
+    if split == "validation":  # its own files: the test split's results stay as they are
+        args.csv_path, args.md_path = (path.with_stem(f"{path.stem}_validation") for path in (args.csv_path, args.md_path))
     failures = 0
     if not args.report_only:
         written = read_results(args.csv_path, COLUMNS)[KEY]
