@@ -6,8 +6,8 @@
   series; `fit_minirocket`: those + StandardScaler + RidgeClassifierCV;
 - `fit_ts2vec`: TS2Vec (Yue et al., AAAI 2022) as its authors run it on UEA, from their
   own code (``pip install ts2vec==0.1``, the ``bench`` extra);
-- `logistic_probe`, `PROBES`: the classifiers fitted on frozen embeddings, a linear one
-  and TS2Vec's SVM.
+- `logistic_probe`, `ridge_probe` (MiniRocket's head), `PROBES`: the classifiers fitted
+  on frozen embeddings, a linear one and TS2Vec's SVM.
 
 Imported by the benchmark scripts, which run with ``benchmarks/`` on ``sys.path``.
 """
@@ -80,10 +80,13 @@ def fit_minirocket(X_train: np.ndarray, y_train: np.ndarray, seed: int):
     Returns a ``predict(X)`` function.
     """
     features = minirocket_features(X_train, seed)
-    ridge = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))).fit(
-        features(X_train), y_train
-    )
+    ridge = ridge_probe().fit(features(X_train), y_train)
     return lambda X: ridge.predict(features(X))
+
+
+def ridge_probe():
+    """MiniRocket's classifier head, unfitted: StandardScaler + RidgeClassifierCV over its alphas."""
+    return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
 
 
 def fit_ts2vec(X_train: np.ndarray, seed: int, n_iters: int | None = None):

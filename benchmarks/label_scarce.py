@@ -34,14 +34,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _baselines import logistic_probe, minirocket_features  # noqa: E402  (benchmarks/ is on sys.path)
+from _baselines import logistic_probe, minirocket_features, ridge_probe  # noqa: E402  (benchmarks/ is on sys.path)
 from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
-from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_msae import HiMAEEmbedder
@@ -64,11 +63,6 @@ SPLITS = ["test", "validation"]
 QUICK = {"datasets": ["BasicMotions"], "seeds": [0]}
 KEY = ["dataset", "labels_per_class", "draw", "method"]
 COLUMNS = [*KEY, "n_labelled", "accuracy", "fit_s"]
-
-
-def ridge_probe():
-    """MiniRocket's classifier head: StandardScaler + RidgeClassifierCV over its alphas."""
-    return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
 
 
 def level_balanced(embedder: HiMAEEmbedder, X_pool: np.ndarray):
