@@ -241,7 +241,7 @@ def main(argv=None) -> None:
     random_verdict = "met" if random_drop["AIM"] <= RANDOM_TARGET_RATIO * random_reference else "not met"
     epochs_used = "10 epochs (quick)" if args.quick else "100 epochs (the estimators default)"
     report = "\n".join([
-        *header("Robustness to missing data at inference (AIMEmbedder, issue 3)", "missingness.py", argv, wall,
+        *header("Robustness to missing data at inference (issues 3, 19, 20)", "missingness.py", argv, wall,
                 f"{len(seeds)} seed(s), {epochs_used}", host),
         "Fit on the complete training split; probe `StandardScaler + LogisticRegression` on complete training "
         "features; test accuracy (mean over seeds) with its change relative to the complete test set in "
