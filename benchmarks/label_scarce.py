@@ -174,9 +174,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "sklearn_msae_label_scarce"),
                         help="memory of the adapted candidate's pretraining, one per data set")
     args = parse_grid(parser, argv, "label_scarce", OFFLINE_UEA, DRAWS, QUICK)
-    split = args.split
-    if split == "validation":  # its own files: the test split's results stay as they are
-        args.csv_path, args.md_path = (path.with_stem(f"{path.stem}_validation") for path in (args.csv_path, args.md_path))
+    if args.split == "validation":  # its own files: the test split's results stay as they are
+        args.csv_path, args.md_path = (path.with_stem(f"{path.stem}_validation")
+                                       for path in (args.csv_path, args.md_path))  # fmt: skip
     failures = 0
     if not args.report_only:
         written = read_results(args.csv_path, COLUMNS)[KEY]
@@ -185,7 +185,7 @@ def main(argv=None) -> int:
                  for k in LABELS_PER_CLASS for method in args.methods]  # fmt: skip
         failures = run_cells(run_cell, cells, done, (args.split, args.cache_dir, args.threads), args.csv_path,
                              COLUMNS, args.n_jobs)
-    args.md_path.write_text(report(read_results(args.csv_path, COLUMNS), args.command, split), encoding="utf-8")
+    args.md_path.write_text(report(read_results(args.csv_path, COLUMNS), args.command, args.split), encoding="utf-8")
     print(f"wrote {args.md_path}")
     return int(failures > 0)
 

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sklearn_msae import HiMAEEmbedder
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -74,8 +76,6 @@ def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkey
 
 def test_level_balanced_features_give_every_level_the_same_share_of_the_variance(monkeypatch, basic_motions):
     label_scarce = _script(monkeypatch, "label_scarce")
-    from sklearn_msae import HiMAEEmbedder
-
     X = basic_motions[0]
     embedder = HiMAEEmbedder.from_pretrained(label_scarce.CHECKPOINT, device="cpu").fit(X)
     Z = label_scarce.level_balanced(embedder, X)(X)
