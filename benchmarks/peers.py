@@ -96,7 +96,7 @@ def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool):
         # the checkpoint's network and readout (transform-only: the cached pretraining serves any readout)
         checkpoint = HiMAEEmbedder.from_pretrained(CHECKPOINT)
         return make_embedder("himae", seed, cache_dir, quick).set_params(
-            channel_mode="independent", channel_pooling=checkpoint.channel_pooling
+            channel_mode="independent", channel_pooling=checkpoint.channel_pooling, size=checkpoint.size
         )
     params = QUICK["embedder_params"][name] if quick else {}
     return EMBEDDERS[name](device="cpu", random_state=seed, memory=str(cache_dir), **params)

@@ -53,16 +53,18 @@ EMBEDDERS = {
 #: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
 CANDIDATES = {
     "himae": {
-        "zero": {"gap_fill": "zero"},
-        "linear": {"gap_fill": "linear"},
+        "zero": {"gap_fill": "zero", "size": "small"},
+        "linear": {"gap_fill": "linear", "size": "small"},
         # fewer, wider levels: a quick 5-fold check on RacketSports and JapaneseVowels (series of
         # about 30 steps) scored (32, 64) 0.17 and 0.05 above the four levels of "small"
         "linear-3-levels": {"gap_fill": "linear", "channels": (16, 32, 64)},
         "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64)},
+        # the depth follows the length: "linear-2-levels" below 64 steps, "linear" from 64 on
+        "linear-auto": {"gap_fill": "linear", "size": "auto"},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
     "himae-ci": {
-        "linear": {"channel_mode": "independent"},
+        "linear": {"channel_mode": "independent", "size": "small"},
         "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
     },
     "checkpoint": {"shipped": {}},

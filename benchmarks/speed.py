@@ -92,7 +92,7 @@ def training_overhead(sizes) -> str:
     X_test, _ = load_basic_motions(split="test", return_type="numpy3D")
     X = np.concatenate([X_train, X_test]).astype(np.float32)  # 80 series: 5 steps of 16 per epoch
     embedders = {
-        "HiMAE (small)": HiMAEEmbedder(batch_size=16),
+        "HiMAE (small)": HiMAEEmbedder(size="small", batch_size=16),
         "AIM (small)": AIMEmbedder(batch_size=16),
         "RoMAE (tiny-shallow)": RoMAEEmbedder(batch_size=16),
     }
@@ -283,7 +283,7 @@ def grid_search(sizes) -> str:
 def optimizer_step(sizes) -> str:
     """Time of one AdamW step (random gradients) per implementation, on each method's network."""
     X, _ = load_basic_motions(split="train", return_type="numpy3D")
-    embedders = {"HiMAE (small)": HiMAEEmbedder(), "AIM (small)": AIMEmbedder(), "RoMAE (tiny-shallow)": RoMAEEmbedder()}
+    embedders = {"HiMAE (small)": HiMAEEmbedder(size="small"), "AIM (small)": AIMEmbedder(), "RoMAE (tiny-shallow)": RoMAEEmbedder()}
     implementations = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
     rows = []
     for name, embedder in embedders.items():

@@ -146,7 +146,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         --------
         >>> from sklearn_msae import HiMAEEmbedder
         >>> HiMAEEmbedder.paper_params
-        {'layer': -1, 'gap_fill': 'zero'}
+        {'layer': -1, 'gap_fill': 'zero', 'size': 'base'}
         >>> embedder = HiMAEEmbedder.paper(max_epochs=5)
         >>> embedder.layer, embedder.gap_fill, embedder.max_epochs
         (-1, 'zero', 5)
@@ -361,6 +361,14 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 setattr(self, name, copy.deepcopy(value))
         if refit:
             self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
+        built, ours = ({name: _to_json(value) for name, value in kwargs.items()}
+                       for kwargs in (_network_kwargs_of(pretrained.net_), self._method_kwargs(panel)))
+        if built != ours:  # what the parameters leave to the data (HiMAE's size="auto") read X, not the pretraining's
+            differing = [f"{name}={ours.get(name)!r} (pretrained: {value!r})" for name, value in built.items() if ours.get(name) != value]
+            raise ValueError(
+                f"pretrained: X asks for another network than the pretrained one: {', '.join(differing)}; "
+                "set the parameters the data decided (e.g. size or channels) to the pretrained network's"
+            )
         self._check_transform_params()
         state = {name: tensor.detach().cpu().clone() for name, tensor in pretrained.net_.module_.state_dict().items()}
         self.net_ = self._build_net(_network_kwargs_of(pretrained.net_), state, pretrained.net_.history.to_list(), self._train_kwargs())

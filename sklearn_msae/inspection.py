@@ -65,15 +65,17 @@ def resolution_profile(embedder, X, y, *, probe=None, cv=None, layers=None, verb
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)) if probe is None else probe
     y = np.asarray(y)
     splits = list(check_cv(cv, y, classifier=is_classifier(probe)).split(np.zeros((n_series(X), 1)), y))
-    if layers is None:
-        if not hasattr(embedder, "n_levels"):
-            raise ValueError(f"layers must be given: {type(embedder).__name__} has no n_levels to enumerate")
-        layers = range(1, embedder.n_levels + 1)
-    layers = list(layers)
+    if layers is not None:
+        layers = list(layers)
+    elif not hasattr(type(embedder), "n_levels"):
+        raise ValueError(f"layers must be given: {type(embedder).__name__} has no n_levels to enumerate")
     rows = []
-    with tqdm(total=len(splits) * len(layers), disable=not verbose, desc="resolution profile") as progress:
+    with tqdm(total=None if layers is None else len(splits) * len(layers), disable=not verbose, desc="resolution profile") as progress:
         for fold, (train, test) in enumerate(splits):
             fitted = clone(embedder).fit(take_series(X, train))
+            if layers is None:  # known once fitted: size="auto" sets the depth from the series' length
+                layers = list(range(1, fitted.n_levels + 1))
+                progress.total = len(splits) * len(layers)
             for layer in layers:
                 fitted.set_params(layer=layer)
                 Z_train, Z_test = fitted.transform(take_series(X, train)), fitted.transform(take_series(X, test))

@@ -98,7 +98,7 @@ def test_sktime_compatible(adapter_class, test_name):
 @pytest.mark.parametrize(
     ("Embedder", "expected"),
     [
-        (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero"}),
+        (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero", "size": "base"}),
         (AIMEmbedder, {"pooling": "mean", "gap_fill": "zero"}),
         (RoMAEEmbedder, {"size": "tiny"}),
     ],

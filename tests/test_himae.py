@@ -184,3 +184,31 @@ def test_reconstruct_fills_nan_and_keeps_observed_values_bit_identical(basic_mot
         assert result.shape == original.shape and list(result.columns) == list("abcdef")
         assert not result.isna().any().any()
         pd.testing.assert_frame_equal(result[original.notna()], original[original.notna()])
+
+
+def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_path):
+    """size="auto": two wide levels below 64 steps, small's four from 64 on; known once fitted."""
+    from sktime.datasets import load_gunpoint, load_italy_power_demand
+
+    from sklearn_msae.himae import AUTO_SHORT_SERIES, AUTO_SHORT_WIDTHS
+    from sklearn_msae.nn.himae import SIZES
+
+    embedder = HiMAEEmbedder(max_epochs=1, random_state=0)
+    assert embedder.size == "auto"
+    with pytest.raises(NotFittedError, match="size='auto' sets the number of levels .* fit first"):
+        embedder.n_levels
+    X_short, _ = load_italy_power_demand(split="train", return_type="numpy3D")  # 24 steps
+    assert X_short.shape[-1] < AUTO_SHORT_SERIES <= basic_motions[0].shape[-1]
+    short = clone(embedder).fit(X_short)
+    assert short.n_levels == 2 and short.transform(X_short).shape == (len(X_short), sum(AUTO_SHORT_WIDTHS))
+    long = clone(embedder).fit(basic_motions[0][:8])
+    assert long.n_levels == 4 and long.transform(basic_motions[0][:3]).shape == (3, sum(SIZES["small"]))
+    # a layer beyond the depth the data chose is named at fit
+    with pytest.raises(ValueError, match="layer=3 is out of range: this network has 2 levels"):
+        clone(embedder).set_params(layer=3).fit(X_short)
+    short.save_pretrained(tmp_path)
+    np.testing.assert_array_equal(HiMAEEmbedder.from_pretrained(tmp_path).transform(X_short[:4]), short.transform(X_short[:4]))
+    # continuing from it on longer series would need another network: named, not silently rebuilt
+    X_long, _ = load_gunpoint(split="train", return_type="numpy3D")  # 150 steps, one channel as ItalyPowerDemand
+    with pytest.raises(ValueError, match=r"pretrained: X asks for another network .*channels=\[16, 32, 64, 128\] \(pretrained: \[32, 64\]\)"):
+        HiMAEEmbedder(max_epochs=1, random_state=0, pretrained=tmp_path).fit(X_long)

@@ -82,7 +82,7 @@ def test_from_pretrained_then_set_params_is_the_documented_start(saved, basic_mo
 def test_pretrained_errors_name_the_parameter(saved, basic_motions, tmp_path):
     source, path = saved
     X = basic_motions[0]
-    with pytest.raises(ValueError, match=r"pretrained: .*size='small' \(pretrained: 'tiny'\)"):
+    with pytest.raises(ValueError, match=r"pretrained: .*size='auto' \(pretrained: 'tiny'\)"):
         HiMAEEmbedder(**COMMON, pretrained=path).fit(X)
     with pytest.raises(ValueError, match="pretrained=HiMAEEmbedder.* is not fitted.*FrozenEstimator"):
         clone(HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=source)).fit(X)
