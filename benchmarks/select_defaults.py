@@ -33,7 +33,7 @@ from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.model_selection import StratifiedKFold
 
-from sklearn_msae import AIMEmbedder, HiMAEEmbedder
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea
 
 #: The selection sets: every offline UEA set but the two with thousands of series, cheapest first.
@@ -45,6 +45,7 @@ MISSING_RATES = [0.0, 0.3]
 EMBEDDERS = {
     "himae": HiMAEEmbedder,
     "aim": AIMEmbedder,
+    "romae": RoMAEEmbedder,
     # HiMAE with every channel encoded alone by one univariate network (channel_mode="independent", issue 20)
     "himae-ci": HiMAEEmbedder,
     # the shipped checkpoint (issue 20): its fit learns only the scaling; the candidates are its readouts
@@ -63,6 +64,7 @@ CANDIDATES = {
         "linear-auto": {"gap_fill": "linear", "size": "auto"},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+    "romae": {"default": {}},
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},
         "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
@@ -76,13 +78,22 @@ READOUTS = {
         "all-meanmax": {"layer": "all", "pooling": "meanmax"},
     },
     "aim": {"mean": {"pooling": "mean"}, "channel": {"pooling": "channel"}},
+    # the [CLS] token gets no reconstruction target of its own: the mean over the tokens may carry more
+    "romae": {f"{pooling}-{block}": {"pooling": pooling, "layer": layer}
+              for pooling in ("cls", "mean") for block, layer in (("last", -1), ("first", 1))},
     "himae-ci": {
         f"all-{pooling}-channels-{channels}": {"layer": "all", "pooling": pooling, "channel_pooling": channels}
         for pooling, channels in (("mean", "concat"), ("mean", "mean"), ("meanmax", "concat"))
     },
     "checkpoint": {f"channels-{pooling}": {"channel_pooling": pooling} for pooling in ("mean", "meanmax", "concat")},
 }
-QUICK = {"datasets": ["BasicMotions"], "params": {"size": "tiny", "max_epochs": 1}}
+QUICK = {
+    "datasets": ["BasicMotions"],
+    "params": {"himae": {"size": "tiny", "max_epochs": 1}, "aim": {"size": "tiny", "max_epochs": 1},
+               "himae-ci": {"size": "tiny", "max_epochs": 1}, "checkpoint": {},
+               "romae": {"embed_dim": 12, "num_heads": 2, "depth": 1, "decoder_embed_dim": 12,
+                         "decoder_num_heads": 2, "max_epochs": 1}},
+}
 KEY = ["dataset", "missing_rate", "embedder", "candidate"]
 COLUMNS = [*KEY, "readout", "probe", "cv_accuracy", "fit_s"]
 
@@ -91,7 +102,7 @@ def run_cell(dataset: str, missing_rate: float, embedder: str, candidate: str, q
     """Rows of every readout x probe of one pretraining."""
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
-    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"] if quick and embedder != "checkpoint" else {})}
+    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"][embedder] if quick else {})}
     start = time.perf_counter()
     fitted = EMBEDDERS[embedder](device="cpu", random_state=0, **params).fit(X)
     fit_s = time.perf_counter() - start

@@ -50,14 +50,15 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
     assert "checkpoint-ft@v1" in (tmp_path / "peers.md").read_text()
 
 
-def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path):
+@pytest.mark.parametrize("embedder", ["aim", "romae"])
+def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path, embedder):
     select = _script(monkeypatch, "select_defaults")
-    assert select.main(["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", "aim"]) == 0
+    assert select.main(["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", embedder]) == 0
     rows = pd.read_csv(tmp_path / "select_defaults.csv")
-    expected = {(c, r) for c in select.CANDIDATES["aim"] for r in select.READOUTS["aim"]}
+    expected = {(c, r) for c in select.CANDIDATES[embedder] for r in select.READOUTS[embedder]}
     assert set(zip(rows["candidate"], rows["readout"])) == expected
     assert set(rows["probe"]) == {"logistic", "svm"} and rows["cv_accuracy"].between(0, 1).all()
-    assert "## aim, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
+    assert f"## {embedder}, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
 
 
 def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkeypatch, tmp_path):
