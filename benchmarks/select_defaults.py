@@ -64,7 +64,12 @@ CANDIDATES = {
         "linear-auto": {"gap_fill": "linear", "size": "auto"},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
-    "romae": {"default": {}},
+    "romae": {
+        "default": {},
+        # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
+        "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, "decoder_embed_dim": 64, "decoder_num_heads": 4,
+                "decoder_depth": 1, "batch_size": 16},
+    },
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},
         "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
