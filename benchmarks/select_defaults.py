@@ -103,11 +103,16 @@ KEY = ["dataset", "missing_rate", "embedder", "candidate"]
 COLUMNS = [*KEY, "readout", "probe", "cv_accuracy", "fit_s"]
 
 
-def run_cell(dataset: str, missing_rate: float, embedder: str, candidate: str, quick: bool, threads: int):
-    """Rows of every readout x probe of one pretraining."""
+def run_cell(
+    dataset: str, missing_rate: float, embedder: str, candidate: str, quick: bool, threads: int, cache_dir: Path | None
+):
+    """Rows of every readout x probe of one pretraining (``cache_dir``: the embedders' ``memory``)."""
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
     params = {**CANDIDATES[embedder][candidate], **(QUICK["params"][embedder] if quick else {})}
+    if cache_dir is not None and embedder != "checkpoint":
+        # peers.py's seed-0 cells pretrain on the same training split with the same seed: one pretraining serves both
+        params["memory"] = str(cache_dir)
     start = time.perf_counter()
     fitted = EMBEDDERS[embedder](device="cpu", random_state=0, **params).fit(X)
     fit_s = time.perf_counter() - start
@@ -161,6 +166,7 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output-dir", type=Path)
+    parser.add_argument("--cache-dir", type=Path, help="the embedders' memory (e.g. peers.py's --cache-dir); default none")
     args = parser.parse_args(argv)
     datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
     output_dir = args.output_dir or (
@@ -179,7 +185,7 @@ def main(argv=None) -> int:
         and (args.candidates is None or candidate in args.candidates)
     ]
     failures = run_cells(
-        run_cell, cells, done, (args.quick, share_threads(args.n_jobs)), csv_path, COLUMNS, args.n_jobs,
+        run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.cache_dir), csv_path, COLUMNS, args.n_jobs,
         describe=lambda row: f"{row['readout']}/{row['probe']} {row['cv_accuracy']:.3f}",
     )
     (output_dir / "select_defaults.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
