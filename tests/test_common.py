@@ -100,7 +100,7 @@ def test_sktime_compatible(adapter_class, test_name):
     [
         (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero", "size": "base"}),
         (AIMEmbedder, {"pooling": "mean", "gap_fill": "zero"}),
-        (RoMAEEmbedder, {"size": "tiny"}),
+        (RoMAEEmbedder, {"size": "tiny", "pooling": "cls"}),
     ],
 )
 def test_paper_configuration_is_one_call_away(Embedder, expected):

@@ -62,7 +62,7 @@ def test_linear_probe_on_basic_motions_with_dropped_time_steps():
 
 def test_basic_motions_embedding_layers_and_feature_names(fitted):
     embedder, X = fitted
-    Z = embedder.transform(X)
+    Z = embedder.set_params(pooling="cls").transform(X)
     assert Z.shape == (40, 32) and Z.dtype == np.float32 and np.isfinite(Z).all()
     assert embedder.tokens_ == "timestep" and embedder.net_.module_.encoder.rope.n_axes == 1
     assert not np.allclose(embedder.set_params(layer=1).transform(X), Z)
@@ -157,7 +157,7 @@ def test_only_time_differences_matter_without_cls(basic_motions):
     late[:, :, :10] = np.nan
     relative = RoMAEEmbedder(**TINY, use_cls=False, pooling="mean").fit(X)
     np.testing.assert_allclose(relative.transform(late), relative.transform(X[:, :, 10:]), rtol=1e-4, atol=1e-4)
-    anchored = RoMAEEmbedder(**TINY).fit(X)
+    anchored = RoMAEEmbedder(**TINY, pooling="cls").fit(X)
     assert_differs(anchored.transform(late), anchored.transform(X[:, :, 10:]))
 
 
@@ -272,7 +272,7 @@ def test_interpolate_recovers_a_smooth_signal():
     [
         ({"layer": 3}, "aligned", r"layer=3 is out of range: the encoder has 2 blocks, so layer must be in 1\.\.2"),
         ({"layer": -3}, "aligned", r"layer=-3 is out of range"),
-        ({"use_cls": False}, "aligned", r"pooling='cls' needs use_cls=True"),
+        ({"use_cls": False, "pooling": "cls"}, "aligned", r"pooling='cls' needs use_cls=True"),
         ({"embed_dim": 12}, "staggered", r"embed_dim=12 and num_heads=2 do not fit 'value' tokens: .* multiple of 4"),
         ({"decoder_embed_dim": 30}, "aligned", r"decoder_embed_dim=30 and decoder_num_heads=2 do not fit"),
     ],
