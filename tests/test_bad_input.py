@@ -365,7 +365,7 @@ ARCHITECTURE_CASES = [
     ("AIMEmbedder", {"embed_dim": 18, "num_heads": 2}, "embed_dim=18 must be a multiple of 4 .* and of num_heads=2"),
     ("AIMEmbedder", {"decoder_embed_dim": 20, "decoder_num_heads": 8}, "decoder_embed_dim=20 must be .* decoder_num_heads=8"),
     ("RoMAEEmbedder", {"embed_dim": 20, "num_heads": 4}, "embed_dim=20 and num_heads=4 do not fit 'timestep' tokens"),
-    ("RoMAEEmbedder", {"use_cls": False}, "pooling='cls' needs use_cls=True"),
+    ("RoMAEEmbedder", {"use_cls": False, "pooling": "cls"}, "pooling='cls' needs use_cls=True"),
 ]
 
 
