@@ -42,7 +42,8 @@ profile_small = resolution_profile(HiMAEEmbedder(max_epochs=20, random_state=0),
 print(profile_small.groupby("layer", sort=False)[["n_features", "score"]].mean())
 
 # %%
-# The default network (``size="small"``) separates the four activities at every level:
+# The default network (``size="auto"``, which for these 100-step series is ``"small"``'s
+# four levels) separates the four activities at every level:
 # the profile is flat, the task is easy at every scale. A narrower network
 # (``size="tiny"``, half the width per level) has less room per level; its profile
 # dips at the coarse levels 3 and 4. With 20 series per test fold the error bars are
