@@ -166,7 +166,9 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output-dir", type=Path)
-    parser.add_argument("--cache-dir", type=Path, help="the embedders' memory (e.g. peers.py's --cache-dir); default none")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="the embedders' memory (e.g. peers.py's --cache-dir); default none"
+    )
     args = parser.parse_args(argv)
     datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
     output_dir = args.output_dir or (

@@ -283,7 +283,9 @@ def grid_search(sizes) -> str:
 def optimizer_step(sizes) -> str:
     """Time of one AdamW step (random gradients) per implementation, on each method's network."""
     X, _ = load_basic_motions(split="train", return_type="numpy3D")
-    embedders = {"HiMAE (small)": HiMAEEmbedder(size="small"), "AIM (small)": AIMEmbedder(), "RoMAE (tiny-shallow)": RoMAEEmbedder()}
+    embedders = {
+        "HiMAE (small)": HiMAEEmbedder(size="small"), "AIM (small)": AIMEmbedder(), "RoMAE (tiny-shallow)": RoMAEEmbedder(),
+    }
     implementations = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
     rows = []
     for name, embedder in embedders.items():

@@ -338,8 +338,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 f"X has {self.n_channels_} channels, but the pretrained embedder was fitted with "
                 f"{pretrained.n_channels_} channels (a channel_mode='independent' network embeds any channel count)"
             )
-        ours, theirs = _network_params(self), _network_params(pretrained)
-        differing = [f"{name}={ours[name]!r} (pretrained: {theirs[name]!r})" for name in ours if ours[name] != theirs[name]]
+        differing = _differences(_network_params(self), _network_params(pretrained))
         if differing:
             raise ValueError(
                 f"pretrained: the pretrained network was built with other parameters: {', '.join(differing)}; "
@@ -361,17 +360,17 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 setattr(self, name, copy.deepcopy(value))
         if refit:
             self.channel_center_, self.channel_scale_ = self._learn_scaling(panel, source)
-        built, ours = ({name: _to_json(value) for name, value in kwargs.items()}
-                       for kwargs in (_network_kwargs_of(pretrained.net_), self._method_kwargs(panel)))
-        if built != ours:  # what the parameters leave to the data (HiMAE's size="auto") read X, not the pretraining's
-            differing = [f"{name}={ours.get(name)!r} (pretrained: {value!r})" for name, value in built.items() if ours.get(name) != value]
+        # what the parameters leave to the data (HiMAE's size="auto") reads X, not the pretraining's
+        module_kwargs = _network_kwargs_of(pretrained.net_)
+        differing = _differences(_json_values(self._method_kwargs(panel)), _json_values(module_kwargs))
+        if differing:
             raise ValueError(
                 f"pretrained: X asks for another network than the pretrained one: {', '.join(differing)}; "
                 "set the parameters the data decided (e.g. size or channels) to the pretrained network's"
             )
         self._check_transform_params()
         state = {name: tensor.detach().cpu().clone() for name, tensor in pretrained.net_.module_.state_dict().items()}
-        self.net_ = self._build_net(_network_kwargs_of(pretrained.net_), state, pretrained.net_.history.to_list(), self._train_kwargs())
+        self.net_ = self._build_net(module_kwargs, state, pretrained.net_.history.to_list(), self._train_kwargs())
 
     def _pretrained_embedder(self) -> BaseMAEEmbedder:
         """``pretrained`` as a fitted embedder of this class (loaded when it is a folder)."""
@@ -1208,4 +1207,17 @@ def _learned_params(embedder: BaseMAEEmbedder) -> dict:
 def _network_params(embedder: BaseMAEEmbedder) -> dict:
     """The parameters that define the network and its input (JSON form, as `save_pretrained` keeps them)."""
     excluded = (*_TRAINING_ONLY, *embedder._train_kwargs())
-    return {name: _to_json(value) for name, value in _learned_params(embedder).items() if name not in excluded}
+    return _json_values({name: value for name, value in _learned_params(embedder).items() if name not in excluded})
+
+
+def _json_values(values: dict) -> dict:
+    """``values`` in JSON form (tuples as lists, arrays tagged), comparable with a loaded config's."""
+    return {name: _to_json(value) for name, value in values.items()}
+
+
+def _differences(ours: dict, pretrained: dict) -> list[str]:
+    """``"name=ours (pretrained: theirs)"`` for every name of either dict whose values differ."""
+    return [
+        f"{name}={ours.get(name)!r} (pretrained: {pretrained.get(name)!r})"
+        for name in {**ours, **pretrained} if ours.get(name) != pretrained.get(name)
+    ]

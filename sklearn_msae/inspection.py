@@ -70,7 +70,8 @@ def resolution_profile(embedder, X, y, *, probe=None, cv=None, layers=None, verb
     elif not hasattr(type(embedder), "n_levels"):
         raise ValueError(f"layers must be given: {type(embedder).__name__} has no n_levels to enumerate")
     rows = []
-    with tqdm(total=None if layers is None else len(splits) * len(layers), disable=not verbose, desc="resolution profile") as progress:
+    total = None if layers is None else len(splits) * len(layers)
+    with tqdm(total=total, disable=not verbose, desc="resolution profile") as progress:
         for fold, (train, test) in enumerate(splits):
             fitted = clone(embedder).fit(take_series(X, train))
             if layers is None:  # known once fitted: size="auto" sets the depth from the series' length

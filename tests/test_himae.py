@@ -12,8 +12,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
+from sktime.datasets import load_gunpoint, load_italy_power_demand
 
 from sklearn_msae import HiMAEEmbedder
+from sklearn_msae.himae import AUTO_SHORT_SERIES, AUTO_SHORT_WIDTHS
+from sklearn_msae.nn.himae import SIZES
 
 TINY = {"size": "tiny", "max_epochs": 3, "random_state": 0}
 
@@ -188,11 +191,6 @@ def test_reconstruct_fills_nan_and_keeps_observed_values_bit_identical(basic_mot
 
 def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_path):
     """size="auto": two wide levels below 64 steps, small's four from 64 on; known once fitted."""
-    from sktime.datasets import load_gunpoint, load_italy_power_demand
-
-    from sklearn_msae.himae import AUTO_SHORT_SERIES, AUTO_SHORT_WIDTHS
-    from sklearn_msae.nn.himae import SIZES
-
     embedder = HiMAEEmbedder(max_epochs=1, random_state=0)
     assert embedder.size == "auto"
     with pytest.raises(NotFittedError, match="size='auto' sets the number of levels .* fit first"):
@@ -207,8 +205,10 @@ def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_
     with pytest.raises(ValueError, match="layer=3 is out of range: this network has 2 levels"):
         clone(embedder).set_params(layer=3).fit(X_short)
     short.save_pretrained(tmp_path)
-    np.testing.assert_array_equal(HiMAEEmbedder.from_pretrained(tmp_path).transform(X_short[:4]), short.transform(X_short[:4]))
+    loaded = HiMAEEmbedder.from_pretrained(tmp_path)
+    np.testing.assert_array_equal(loaded.transform(X_short[:4]), short.transform(X_short[:4]))
     # continuing from it on longer series would need another network: named, not silently rebuilt
     X_long, _ = load_gunpoint(split="train", return_type="numpy3D")  # 150 steps, one channel as ItalyPowerDemand
-    with pytest.raises(ValueError, match=r"pretrained: X asks for another network .*channels=\[16, 32, 64, 128\] \(pretrained: \[32, 64\]\)"):
+    match = r"pretrained: X asks for another network .*channels=\[16, 32, 64, 128\] \(pretrained: \[32, 64\]\)"
+    with pytest.raises(ValueError, match=match):
         HiMAEEmbedder(max_epochs=1, random_state=0, pretrained=tmp_path).fit(X_long)

@@ -4,6 +4,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from sktime.datasets import load_italy_power_demand
 
 from sklearn_msae import HiMAEEmbedder
 from sklearn_msae.datasets import make_masking_task
@@ -74,8 +75,6 @@ def test_plot_reconstruction_draws_observed_hidden_and_reconstructed_values(basi
 
 def test_resolution_profile_enumerates_the_levels_the_data_chose():
     """size="auto" knows its depth once fitted: the default layers follow the fitted network."""
-    from sktime.datasets import load_italy_power_demand
-
     X, y = load_italy_power_demand(split="train", return_type="numpy3D")  # 24 steps: two levels
     profile = resolution_profile(HiMAEEmbedder(max_epochs=1, random_state=0), X, y, cv=2)
     assert profile["layer"].tolist() == [1, 2, 1, 2]

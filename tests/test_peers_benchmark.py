@@ -53,7 +53,8 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
 @pytest.mark.parametrize("embedder", ["aim", "romae"])
 def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path, embedder):
     select = _script(monkeypatch, "select_defaults")
-    assert select.main(["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", embedder]) == 0
+    argv = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", embedder]
+    assert select.main(argv) == 0
     rows = pd.read_csv(tmp_path / "select_defaults.csv")
     expected = {(c, r) for c in select.CANDIDATES[embedder] for r in select.READOUTS[embedder]}
     assert set(zip(rows["candidate"], rows["readout"])) == expected
