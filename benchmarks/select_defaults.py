@@ -62,8 +62,11 @@ CANDIDATES = {
         "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64)},
         # the depth follows the length: "linear-2-levels" below 64 steps, "linear" from 64 on
         "linear-auto": {"gap_fill": "linear", "size": "auto"},
+        # value dropout: pretraining also hides up to half of the observed values (scattered gaps) from the encoder
+        "linear-auto-vd": {"gap_fill": "linear", "size": "auto", "value_dropout": 0.5},
     },
-    "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"}},
+    "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"},
+            "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5}},
     "romae": {
         "default": {},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
@@ -181,9 +184,11 @@ def main(argv=None) -> int:
         (dataset, float(rate), embedder, candidate)
         for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
         for candidate in CANDIDATES[embedder]
-        # AIM's candidates differ only in gap_fill, which acts only where values are missing: on complete sets
-        # one candidate stands for both (HiMAE's gap_fill also fills the patches hidden in pretraining)
-        if (rate > 0 or embedder != "aim" or candidate == next(iter(CANDIDATES[embedder])))
+        # AIM's candidates without value dropout differ only in gap_fill, which acts only where values are
+        # missing: on complete sets one candidate stands for them (HiMAE's gap_fill also fills the patches hidden
+        # in pretraining, and value dropout makes gaps in complete series)
+        if (rate > 0 or embedder != "aim" or candidate == next(iter(CANDIDATES[embedder]))
+            or CANDIDATES[embedder][candidate].get("value_dropout"))
         and (args.candidates is None or candidate in args.candidates)
     ]
     failures = run_cells(

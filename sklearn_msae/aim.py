@@ -126,6 +126,11 @@ class AIMEmbedder(BaseMAEEmbedder):
         much as interpolating them would (``"zero"`` let the flags carry the gap pattern
         into every embedding: Libras with 30 % dropped, CV 0.206 with mean pooling); the
         paper's configuration is ``pooling="mean", gap_fill="zero"``: ``AIMEmbedder.paper()``.
+    value_dropout : float in [0, 1), default=0.0
+        Pretraining also hides a fraction of the observed values from the encoder, drawn
+        per series and batch uniformly from [0, value_dropout), and reconstructs them
+        besides the hidden tokens: scattered gaps, bridged as ``gap_fill`` says, become part of
+        what the encoder learns to see through. 0 hides whole tokens only (the paper).
     {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
@@ -204,6 +209,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         "sensor_ratio": [Interval(Real, 0, 1, closed="neither")],
         "contiguous_temporal": ["boolean"],
         "gap_fill": [StrOptions({"linear", "zero"})],
+        "value_dropout": [Interval(Real, 0, 1, closed="left")],
         "channel_mode": [StrOptions({"joint", "independent"})],
         "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
@@ -228,6 +234,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         sensor_ratio=0.5,
         contiguous_temporal=True,
         gap_fill="linear",
+        value_dropout=0.0,
         channel_mode="joint",
         channel_pooling="mean",
         scaling="standard",
@@ -270,6 +277,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         self.sensor_ratio = sensor_ratio
         self.contiguous_temporal = contiguous_temporal
         self.gap_fill = gap_fill
+        self.value_dropout = value_dropout
         self.channel_mode = channel_mode
         self.channel_pooling = channel_pooling
         self.scaling = scaling
@@ -322,6 +330,7 @@ class AIMEmbedder(BaseMAEEmbedder):
             "sensor_ratio": self.sensor_ratio,
             "contiguous_temporal": self.contiguous_temporal,
             "gap_fill": self.gap_fill,
+            "value_dropout": self.value_dropout,
         }
 
     def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:

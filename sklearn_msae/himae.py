@@ -112,6 +112,11 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         0.900 against 0.900 with every level read out; equal or lower on the three
         smallest sets). The paper's configuration is ``layer=-1, gap_fill="zero", size="base"``:
         ``HiMAEEmbedder.paper()``.
+    value_dropout : float in [0, 1), default=0.0
+        Pretraining also hides a fraction of the observed values from the encoder, drawn
+        per series and batch uniformly from [0, value_dropout), and reconstructs them
+        besides the hidden patches: scattered gaps, bridged as ``gap_fill`` says, become part of
+        what the encoder learns to see through. 0 hides whole patches only (the paper).
     {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
@@ -173,6 +178,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
         "masking": [StrOptions({"random", "block"})],
         "gap_fill": [StrOptions({"linear", "zero"})],
+        "value_dropout": [Interval(Real, 0, 1, closed="left")],
         "channel_mode": [StrOptions({"joint", "independent"})],
         "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
     }
@@ -189,6 +195,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         mask_ratio=0.8,
         masking="random",
         gap_fill="linear",
+        value_dropout=0.0,
         channel_mode="joint",
         channel_pooling="mean",
         scaling="standard",
@@ -223,6 +230,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.mask_ratio = mask_ratio
         self.masking = masking
         self.gap_fill = gap_fill
+        self.value_dropout = value_dropout
         self.channel_mode = channel_mode
         self.channel_pooling = channel_pooling
         self.scaling = scaling
@@ -309,6 +317,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
             "mask_ratio": self.mask_ratio,
             "masking": self.masking,
             "gap_fill": self.gap_fill,
+            "value_dropout": self.value_dropout,
         }
 
     def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .layers import Block, drop_path_rates, key_padding_bias, masked_mse, numbered
-from .masking import aim_artificial_mask, drop_time_steps, fill_linear, hybrid_selection, inherited_mask
+from .masking import aim_artificial_mask, drop_time_steps, drop_values, fill_linear, hybrid_selection, inherited_mask
 
 # Constructor presets: "small" is the CPU default; "base" is the LSM-2 size (ViT-1D encoder
 # of 12 layers, width 384, 6 heads; 4-layer decoder, whose width the paper does not give).
@@ -81,6 +81,10 @@ class AIM(nn.Module):
         token, beside their observed flags: 0, or the linear interpolation along time of
         the values around them (`fill_linear`) that the encoder may see (never a value of
         a hidden token).
+    value_dropout : float
+        Pretraining also hides from the encoder a fraction, drawn per series from
+        [0, value_dropout), of the observed values (`drop_values`) and reconstructs them;
+        0 hides whole tokens only (the paper).
     """
 
     def __init__(
@@ -100,11 +104,12 @@ class AIM(nn.Module):
         sensor_ratio: float = 0.5,
         contiguous_temporal: bool = True,
         gap_fill: str = "zero",
+        value_dropout: float = 0.0,
     ):
         super().__init__()
         if gap_fill not in ("zero", "linear"):
             raise ValueError(f"gap_fill must be 'zero' or 'linear', got {gap_fill!r}")
-        self.gap_fill = gap_fill
+        self.gap_fill, self.value_dropout = gap_fill, value_dropout
         for name, width in (("embed_dim", embed_dim), ("decoder_embed_dim", decoder_embed_dim)):
             if width % 4:
                 raise ValueError(f"{name} must be a multiple of 4 for the 2-D sin-cos positions; got {width}")
@@ -230,14 +235,14 @@ class AIM(nn.Module):
 
     @staticmethod
     def forward_loss(
-        tokens: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, token_observed: torch.Tensor
+        tokens: torch.Tensor, pred: torch.Tensor, hidden: torch.Tensor, token_observed: torch.Tensor
     ) -> torch.Tensor:
-        """MSE over the values that were hidden and truly observed.
+        """MSE over the values that were hidden (``hidden`` (B, N, P)) and truly observed.
 
-        Inherited tokens have no observed value, so ``mask & observed`` is exactly
+        Inherited tokens have no observed value, so ``hidden & observed`` is exactly
         "artificially hidden and observed". Zero (with a gradient) when nothing counts.
         """
-        return masked_mse(pred, tokens, mask[..., None] & token_observed)  # counted (B, N, P)
+        return masked_mse(pred, tokens, hidden & token_observed)  # counted (B, N, P)
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor):
         """Mask, encode, decode; returns ``(loss, pred, mask)``.
@@ -245,12 +250,15 @@ class AIM(nn.Module):
         ``pred`` (B, C, T) holds the decoder's predictions, ``mask`` (B, C, T) is ``True``
         at every value of a hidden token (inherited or artificial).
         """
-        tokens, token_observed, inherited = self.tokenize(x, observed)
+        dropped = drop_values(observed, self.value_dropout)  # (B, C, T): hidden besides the masked tokens
+        tokens, token_observed, _ = self.tokenize(x, observed)  # (B, N, P): the targets
+        _, token_seen, inherited = self.tokenize(x, observed & ~dropped)  # a token with no value left is inherited
         mask = self.mask_tokens(inherited)  # (B, N)
-        inputs = self.fill_gaps(tokens, token_observed & ~mask[..., None])  # (B, N, P): read nothing hidden
-        latent, ids_keep = self.forward_encoder(inputs, token_observed, mask)
+        # (B, N, P): the encoder reads nothing hidden
+        inputs = self.fill_gaps(tokens.masked_fill(~token_seen, 0.0), token_seen & ~mask[..., None])
+        latent, ids_keep = self.forward_encoder(inputs, token_seen, mask)
         pred = self.forward_decoder(latent, ids_keep, mask)  # (B, N, P)
-        loss = self.forward_loss(tokens, pred, mask, token_observed)
+        loss = self.forward_loss(tokens, pred, mask[..., None] | self.patchify(dropped), token_observed)
         return loss, self.unpatchify(pred), self.unpatchify(mask[..., None].expand_as(pred))
 
     # ---- inference -------------------------------------------------------------------

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import masked_mse, numbered
-from .masking import PATCH_MASKS, drop_time_steps, fill_linear
+from .masking import PATCH_MASKS, drop_time_steps, drop_values, fill_linear
 
 SIZES = {
     "tiny": (8, 16, 32, 64),
@@ -92,6 +92,10 @@ class HiMAE(nn.Module):
         pretraining, an unobserved sample always): 0 (the paper), or the linear
         interpolation of the samples it sees around them (`fill_linear`), which never
         reads a hidden sample.
+    value_dropout : float
+        Pretraining also hides from the encoder a fraction, drawn per series from
+        [0, value_dropout), of the observed values (`drop_values`) and reconstructs them;
+        0 hides whole patches only (the paper).
     """
 
     def __init__(
@@ -103,11 +107,13 @@ class HiMAE(nn.Module):
         mask_ratio: float = 0.8,
         masking: str = "random",
         gap_fill: str = "zero",
+        value_dropout: float = 0.0,
     ):
         super().__init__()
         if gap_fill not in ("zero", "linear"):
             raise ValueError(f"gap_fill must be 'zero' or 'linear', got {gap_fill!r}")
         self.patch_size, self.mask_ratio, self.masking, self.gap_fill = patch_size, mask_ratio, masking, gap_fill
+        self.value_dropout = value_dropout
         widths = (in_channels, *channels)
         self.encoder = nn.ModuleList(DownBlock(a, b, kernel_size) for a, b in zip(widths[:-1], widths[1:]))
         self.decoder = nn.ModuleList(
@@ -151,9 +157,9 @@ class HiMAE(nn.Module):
         return x
 
     @staticmethod
-    def forward_loss(x: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+    def forward_loss(x: torch.Tensor, pred: torch.Tensor, hidden: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
         """Mean squared error over the hidden samples that were truly observed."""
-        return masked_mse(pred, x, mask & observed)  # mask (B, 1, T) broadcasts over channels
+        return masked_mse(pred, x, hidden & observed)  # hidden (B, 1, T) broadcasts over channels
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor):
         """Mask, encode, decode; returns ``(loss, pred, mask)``.
@@ -161,11 +167,12 @@ class HiMAE(nn.Module):
         ``x`` (B, C, T) holds 0 where ``observed`` is False and after ``lengths``.
         """
         mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
+        dropped = drop_values(observed, self.value_dropout)  # (B, C, T): hidden besides the masked patches
         # hidden patches and unobserved samples alike: whatever the encoder may not see reads as gap_fill says,
         # so pretraining shows it the very input that gaps give at transform
-        visible = self.fill_gaps(x, observed & ~mask, lengths)  # (B, C, T)
+        visible = self.fill_gaps(x, observed & ~mask & ~dropped, lengths)  # (B, C, T)
         pred = self.forward_decoder(self.forward_encoder(visible, lengths), x.shape[-1])
-        return self.forward_loss(x, pred, mask, observed), pred, mask
+        return self.forward_loss(x, pred, mask | dropped, observed), pred, mask
 
     # ---- inference -----------------------------------------------------------------
 

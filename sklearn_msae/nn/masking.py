@@ -190,19 +190,35 @@ def hybrid_selection(mask: torch.Tensor, drop_ratio: float = 0.5) -> tuple[torch
     return ids_keep, ~mask.gather(1, ids_keep)
 
 
-# ---- fine-tuning augmentation ------------------------------------------------------------
+# ---- observed values hidden at random (pretraining and fine-tuning augmentation) ------------
 
 
-def drop_at_random(available: torch.Tensor, rate: float) -> torch.Tensor:
+def drop_at_random(available: torch.Tensor, rate: float | torch.Tensor) -> torch.Tensor:
     """Hide each ``available`` entry with probability ``rate``, never all of a sample's.
 
-    ``available`` is a bool tensor of shape (batch, ...); returns a bool tensor of its
-    shape, ``True`` = hidden. A sample whose draw would hide every available entry keeps
-    them all, so an augmented sample is never empty (an embedding of nothing is undefined).
+    ``available`` is a bool tensor of shape (batch, ...), ``rate`` a float or a tensor
+    broadcastable to it (one rate per sample); returns a bool tensor of its shape,
+    ``True`` = hidden. A sample whose draw would hide every available entry keeps them
+    all, so an augmented sample is never empty (an embedding of nothing is undefined).
     """
     hidden = available & (torch.rand(available.shape, device=available.device) < rate)
     keeps_some = (available & ~hidden).flatten(1).any(1)  # (B,)
     return hidden & keeps_some.view(-1, *[1] * (available.ndim - 1))
+
+
+def drop_values(observed: torch.Tensor, max_rate: float) -> torch.Tensor:
+    """Observed values to hide from the encoder in pretraining (value dropout), ``True`` = hidden.
+
+    Each sample of ``observed`` (B, ...) hides a fraction of its observed values drawn
+    uniformly from [0, ``max_rate``): scattered gaps, which `fill_linear` bridges at
+    transform, are then part of what the encoder learns to see through, so its
+    embedding of a series with values missing stays near that of the complete series.
+    Nothing is drawn when ``max_rate`` is 0 (the random stream stays the papers').
+    """
+    if not max_rate:
+        return torch.zeros_like(observed)
+    rate = max_rate * torch.rand(observed.shape[0], *[1] * (observed.ndim - 1), device=observed.device)  # (B, 1, ...)
+    return drop_at_random(observed, rate)
 
 
 def drop_time_steps(x: torch.Tensor, observed: torch.Tensor, rate: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -61,18 +61,18 @@ def test_loss_counts_only_hidden_and_observed_values(model):
     mask = model.mask_tokens(inherited)
     pred = torch.randn_like(tokens)
     counted = mask[..., None] & token_observed
-    loss = model.forward_loss(tokens, pred, mask, token_observed)
+    loss = model.forward_loss(tokens, pred, mask[..., None], token_observed)
     assert loss.dtype == torch.float64  # summed in float64: a far-out series must not overflow float32
     assert torch.isclose(loss, ((pred.double() - tokens.double())[counted] ** 2).mean())
     perturbed = torch.where(counted, pred, pred + 100.0)  # change every value that must not count
-    assert torch.equal(model.forward_loss(tokens, perturbed, mask, token_observed), loss)
-    assert model.forward_loss(tokens, pred + counted * 1.0, mask, token_observed) != loss
+    assert torch.equal(model.forward_loss(tokens, perturbed, mask[..., None], token_observed), loss)
+    assert model.forward_loss(tokens, pred + counted * 1.0, mask[..., None], token_observed) != loss
 
 
 def test_loss_is_zero_when_nothing_counts(model):
     tokens = torch.randn(2, 6, P)
     pred = torch.randn(2, 6, P, requires_grad=True)
-    loss = model.forward_loss(tokens, pred, torch.zeros(2, 6, dtype=torch.bool), torch.ones(2, 6, P, dtype=torch.bool))
+    loss = model.forward_loss(tokens, pred, torch.zeros(2, 6, P, dtype=torch.bool), torch.ones(2, 6, P, dtype=torch.bool))
     assert loss.item() == 0.0
     loss.backward()
     assert torch.equal(pred.grad, torch.zeros_like(pred))
