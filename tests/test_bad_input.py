@@ -331,13 +331,14 @@ SHARED_PARAMS = [
 OWN_PARAMS = {
     "HiMAEEmbedder": [
         ("kernel_size", 0), ("patch_size", 0), ("patch_size", -5), ("mask_ratio", 0.0), ("mask_ratio", 1.0),
-        ("size", "huge"), ("masking", "stripes"), ("pooling", "max"), ("layer", "first"),
+        ("size", "huge"), ("masking", "stripes"), ("pooling", "max"), ("layer", "first"), ("value_dropout", 1.0),
+        ("value_dropout", -0.1),
     ],
     "AIMEmbedder": [
         ("patch_size", 0), ("embed_dim", 0), ("depth", 0), ("num_heads", -1), ("decoder_embed_dim", 0),
         ("decoder_depth", 0), ("decoder_num_heads", 0), ("mlp_ratio", 0.0), ("drop_path", 1.0), ("drop_path", -0.1),
         ("random_ratio", 0.0), ("temporal_ratio", 1.0), ("sensor_ratio", 0.0), ("clip", 0.0), ("clip", -1.0),
-        ("size", "huge"), ("pooling", "cls"),
+        ("size", "huge"), ("pooling", "cls"), ("value_dropout", 1.0), ("value_dropout", "half"),
     ],
     "RoMAEEmbedder": [
         ("time_scale", 0.0), ("time_scale", -1.0), ("time_scale", "fast"), ("embed_dim", 0), ("depth", 0),

@@ -57,3 +57,14 @@ def test_himae_pooling_ignores_an_unobserved_tail():
 def test_gap_fill_is_validated(name):
     with pytest.raises(ValueError, match="gap_fill"):
         EMBEDDERS[name](gap_fill="cubic").fit(load_uea("BasicMotions", split="train")[0])
+
+
+@pytest.mark.parametrize("name", list(EMBEDDERS))
+def test_value_dropout_changes_the_pretraining_reproducibly(name):
+    """Value dropout draws from the seeded stream: the same random_state gives the same network, and
+    hiding values in pretraining gives another network than hiding whole patches or tokens only."""
+    X, _ = load_uea("BasicMotions", split="train")
+    first, again = (EMBEDDERS[name](value_dropout=0.5).fit(X).transform(X) for _ in range(2))
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, EMBEDDERS[name](value_dropout=0.0).fit(X).transform(X))
+

@@ -88,6 +88,23 @@ def test_forward_does_not_see_hidden_values(model):
     torch.testing.assert_close(pred, pred_changed)
 
 
+def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch):
+    x, observed = make_batch()
+    dropped = observed & (torch.rand(observed.shape, generator=torch.Generator().manual_seed(3)) < 0.3)
+    monkeypatch.setattr("sklearn_msae.nn.aim.drop_values", lambda observed, max_rate: dropped & observed)
+    torch.manual_seed(0)
+    model = AIM(C, **TINY, gap_fill="linear", value_dropout=0.3).eval()
+    torch.manual_seed(2)
+    loss, pred, mask = model(x, observed)
+    torch.manual_seed(2)
+    loss_changed, pred_changed, mask_changed = model(x + 50.0 * dropped, observed)
+    assert torch.equal(mask, mask_changed)
+    torch.testing.assert_close(pred, pred_changed)  # the encoder never read a dropped value
+    counted = (mask | dropped) & observed
+    torch.testing.assert_close(loss, ((pred.double() - x.double())[counted] ** 2).mean())
+    assert (dropped & ~mask).any() and loss_changed > loss  # dropped values of visible tokens are targets too
+
+
 def test_gradients_reach_every_parameter():
     torch.manual_seed(0)
     model = AIM(C, **TINY, drop_path=0.1).train()

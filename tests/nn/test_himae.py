@@ -45,6 +45,25 @@ def test_loss_counts_only_masked_observed_samples():
     assert model.forward_loss(x, torch.where(counted, pred + 1.0, pred), mask, observed) > loss
 
 
+def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch):
+    torch.manual_seed(0)
+    model = HiMAE(in_channels=2, channels=(4, 8), gap_fill="linear", value_dropout=0.3)
+    x = torch.randn(3, 2, 40)
+    observed = torch.rand(3, 2, 40) > 0.2
+    x = x.masked_fill(~observed, 0.0)
+    dropped = observed & (torch.rand(3, 2, 40) < 0.3)
+    monkeypatch.setattr("sklearn_msae.nn.himae.drop_values", lambda observed, max_rate: dropped & observed)
+    lengths = torch.full((3,), 40)
+    torch.manual_seed(1)
+    loss, pred, mask = model(x, observed, lengths)
+    torch.manual_seed(1)
+    loss_changed, pred_changed, _ = model(x + 50.0 * dropped, observed, lengths)
+    torch.testing.assert_close(pred, pred_changed)  # the encoder never read a dropped value
+    counted = (mask | dropped) & observed
+    torch.testing.assert_close(loss, ((pred.double() - x.double()) ** 2)[counted].mean())
+    assert (dropped & ~mask).any() and loss_changed > loss  # dropped values outside the hidden patches are targets
+
+
 @pytest.mark.parametrize("masking", ["random", "block"])
 def test_masks_hide_whole_patches_at_the_ratio(masking):
     model = HiMAE(channels=(4,), patch_size=5, mask_ratio=0.6, masking=masking)

@@ -8,6 +8,7 @@ from sklearn_msae.nn.masking import (
     block_patch_mask,
     drop_at_random,
     drop_time_steps,
+    drop_values,
     fill_linear,
     hybrid_selection,
     inherited_mask,
@@ -195,7 +196,7 @@ def test_hybrid_selection_is_deterministic_and_leaves_rng_alone():
         assert torch.equal(a, b)
 
 
-# ---- fine-tuning augmentation ------------------------------------------------------------
+# ---- observed values hidden at random (pretraining and fine-tuning augmentation) ------------
 
 
 def test_drop_at_random_hides_about_rate_of_the_available_entries_only():
@@ -216,6 +217,26 @@ def test_drop_at_random_never_empties_a_sample():
     hidden = drop_at_random(available, 0.99)
     assert (available & ~hidden).any(1).all()
     assert hidden[::2].any()  # a two-entry sample may lose one of them
+
+
+def test_drop_values_draws_a_rate_per_sample_below_the_maximum():
+    torch.manual_seed(0)
+    observed = torch.rand(400, 3, 200) < 0.8
+    hidden = drop_values(observed, 0.5)
+    assert hidden.shape == observed.shape and not (hidden & ~observed).any()
+    rates = hidden.flatten(1).sum(1) / observed.flatten(1).sum(1)  # (B,)
+    assert rates.max() < 0.56 and rates.min() < 0.03  # rates spread over [0, 0.5)
+    assert rates.mean().item() == pytest.approx(0.25, abs=0.02)
+    assert (observed & ~hidden).flatten(1).any(1).all()  # never a whole sample
+
+
+def test_drop_values_of_zero_hides_nothing_and_draws_nothing():
+    observed = torch.rand(4, 2, 30) < 0.8
+    torch.manual_seed(0)
+    hidden = drop_values(observed, 0.0)
+    after = torch.rand(1)
+    torch.manual_seed(0)
+    assert not hidden.any() and torch.equal(after, torch.rand(1))  # the papers' random stream is untouched
 
 
 def test_drop_time_steps_hides_whole_steps_in_every_channel():
