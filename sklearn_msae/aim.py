@@ -125,12 +125,19 @@ class AIMEmbedder(BaseMAEEmbedder):
         way. ``"linear"`` moves the embedding of a series with scattered gaps about as
         much as interpolating them would (``"zero"`` let the flags carry the gap pattern
         into every embedding: Libras with 30 % dropped, CV 0.206 with mean pooling); the
-        paper's configuration is ``pooling="mean", gap_fill="zero"``: ``AIMEmbedder.paper()``.
-    value_dropout : float in [0, 1), default=0.0
+        paper's configuration is ``pooling="mean", gap_fill="zero", value_dropout=0``:
+        ``AIMEmbedder.paper()``.
+    value_dropout : float in [0, 1), default=0.5
         Pretraining also hides a fraction of the observed values from the encoder, drawn
         per series and batch uniformly from [0, value_dropout), and reconstructs them
-        besides the hidden tokens: scattered gaps, bridged as ``gap_fill`` says, become part of
-        what the encoder learns to see through. 0 hides whole tokens only (the paper).
+        besides the hidden tokens: scattered gaps, bridged as ``gap_fill`` says, become
+        part of what the encoder learns to see through. 0 hides whole tokens only (the
+        paper's masking). The default departs from the paper: cross-validation on the
+        training splits of the six sets above (channel pooling, linear fill) scored 0.5
+        0.851 against 0.797 for 0 on complete data and 0.842 against 0.749 with 30 % of
+        the steps dropped, and pretraining on BasicMotions, RacketSports and Epilepsy
+        with 0.5 halved what random single values removed at inference cost (11.9 % to
+        4.6 % relative accuracy on held-out training series).
     {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
@@ -194,7 +201,7 @@ class AIMEmbedder(BaseMAEEmbedder):
     _module = AIM
     _onnx_graph = _AIMGraph
 
-    paper_params = {"pooling": "mean", "gap_fill": "zero"}
+    paper_params = {"pooling": "mean", "gap_fill": "zero", "value_dropout": 0.0}
 
     _parameter_constraints: dict = {
         **BaseMAEEmbedder._parameter_constraints,
@@ -234,7 +241,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         sensor_ratio=0.5,
         contiguous_temporal=True,
         gap_fill="linear",
-        value_dropout=0.0,
+        value_dropout=0.5,
         channel_mode="joint",
         channel_pooling="mean",
         scaling="standard",
