@@ -102,8 +102,22 @@ channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
     for a channel with no observed value). Transform-only; ignored for ``"joint"``.
 """
 
+_VALUE_DROPOUT_PARAMETER = """\
+value_dropout : float in [0, 1), default={value_dropout_default}
+    Pretraining also hides a fraction of the observed values from the encoder, drawn
+    per series and batch uniformly from [0, value_dropout), and reconstructs them
+    besides the hidden {masked_units}: scattered gaps, bridged as ``gap_fill`` says,
+    become part of what the encoder learns to see through. 0 hides whole
+    {masked_units} only (the paper's masking).
+    {value_dropout_choice}
+"""
+
 #: The shared texts, by marker name.
-SHARED = {"training_parameters": _TRAINING_PARAMETERS, "channel_parameters": _CHANNEL_PARAMETERS}
+SHARED = {
+    "training_parameters": _TRAINING_PARAMETERS,
+    "channel_parameters": _CHANNEL_PARAMETERS,
+    "value_dropout_parameter": _VALUE_DROPOUT_PARAMETER,
+}
 
 
 def fill(docstring: str, **texts: str) -> str:

@@ -45,7 +45,17 @@ class _HiMAEGraph(TransformGraph):
         return self.network.embed(x=values, observed=observed, lengths=lengths, **self.embed_kwargs)
 
 
-@doc(inference_methods="``transform``, ``reconstruct`` and ``score``", transform_parameters="``layer``, ``pooling``")
+@doc(
+    inference_methods="``transform``, ``reconstruct`` and ``score``",
+    transform_parameters="``layer``, ``pooling``",
+    value_dropout_default="0.0",
+    masked_units="patches",
+    value_dropout_choice="""\
+It stays 0 by default: cross-validation on the training splits of nine UEA sets
+scored 0.5 at 0.786 against 0.804 on complete data and 0.775 against 0.784 with 30 %
+of the steps dropped (``benchmarks/results/select_defaults.md``), where AIM gained
+0.05 and 0.09 (`AIMEmbedder`).""",
+)
 class HiMAEEmbedder(BaseMAEEmbedder):
     """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
 
@@ -112,15 +122,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         0.900 against 0.900 with every level read out; equal or lower on the three
         smallest sets). The paper's configuration is ``layer=-1, gap_fill="zero", size="base"``:
         ``HiMAEEmbedder.paper()``.
-    value_dropout : float in [0, 1), default=0.0
-        Pretraining also hides a fraction of the observed values from the encoder, drawn
-        per series and batch uniformly from [0, value_dropout), and reconstructs them
-        besides the hidden patches: scattered gaps, bridged as ``gap_fill`` says, become
-        part of what the encoder learns to see through. 0 hides whole patches only (the
-        paper). It stays 0 by default: cross-validation on the training splits of nine UEA
-        sets scored 0.5 at 0.786 against 0.804 on complete data and 0.775 against 0.784
-        with 30 % of the steps dropped (``benchmarks/results/select_defaults.md``), where
-        AIM gained 0.05 and 0.09 (`AIMEmbedder`).
+    {value_dropout_parameter}
     {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
