@@ -23,7 +23,10 @@ from sklearn_msae._base import encode
 from sklearn_msae.datasets import load_uea
 from sklearn_msae.nn.finetune import FineTuneNetwork
 
-TINY_AIM = {"size": "tiny", "pooling": "mean", "random_state": 0}  # the pooling the thresholds were measured with
+# the pooling and pretraining the thresholds were measured with; with the default value_dropout=0.5 the
+# regressor below scores R^2 0.612 / 0.798 / 0.849 for pretraining seeds 0 / 1 / 2 (RidgeCV probe of the
+# frozen embedding 0.804 / 0.832 / 0.841)
+TINY_AIM = {"size": "tiny", "pooling": "mean", "value_dropout": 0.0, "random_state": 0}
 SMALL_ROMAE = {"embed_dim": 32, "num_heads": 2, "decoder_embed_dim": 32, "decoder_num_heads": 2, "decoder_depth": 1}
 
 
