@@ -40,6 +40,9 @@ from ._training import (
 from .nn.channels import ChannelIndependent
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
+#: Parameters added after ``_FORMAT`` was fixed, with the value every model saved without them was trained
+#: with: a config that lacks one reads as that value, in its params and in its network's kwargs.
+_ADDED_PARAMS = {"value_dropout": 0.0}
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = (
@@ -1090,6 +1093,10 @@ def _read_config(cls: type[BaseMAEEmbedder], path: Path) -> dict:
     unknown = sorted(set(config["params"]) - set(cls._get_param_names()))
     if unknown:
         raise ValueError(f"{file}: params has unknown parameter(s) {unknown} of {cls.__name__}")
+    for name, value in _ADDED_PARAMS.items():
+        if name in cls._get_param_names() and name not in config["params"]:
+            config["params"][name] = value
+            config["module_kwargs"].setdefault(name, value)
     return config
 
 

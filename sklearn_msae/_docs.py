@@ -104,11 +104,12 @@ channel_pooling : {"mean", "meanmax", "concat"}, default="mean"
 
 _VALUE_DROPOUT_PARAMETER = """\
 value_dropout : float in [0, 1), default={value_dropout_default}
-    Pretraining also hides a fraction of the observed values from the encoder, drawn
-    per series and batch uniformly from [0, value_dropout), and reconstructs them
-    besides the hidden {masked_units}: scattered gaps, bridged as ``gap_fill`` says,
-    become part of what the encoder learns to see through. 0 hides whole
-    {masked_units} only (the paper's masking).
+    Pretraining also hides observed values from the encoder, each with a probability
+    drawn per series (per channel with ``channel_mode="independent"``) and batch
+    uniformly from [0, value_dropout), and reconstructs them besides the hidden
+    {masked_units}: scattered gaps, bridged as ``gap_fill`` says, become part of what
+    the encoder learns to see through. 0 hides whole {masked_units} only (the paper's
+    masking). Pretraining only: ``score`` and the validation loss do not drop values.
     {value_dropout_choice}
 """
 

@@ -53,8 +53,9 @@ class _HiMAEGraph(TransformGraph):
     value_dropout_choice="""\
 It stays 0 by default: cross-validation on the training splits of nine UEA sets
 scored 0.5 at 0.786 against 0.804 on complete data and 0.775 against 0.784 with 30 %
-of the steps dropped (``benchmarks/results/select_defaults.md``), where AIM gained
-0.05 and 0.09 (`AIMEmbedder`).""",
+of the steps dropped (means of the per-set tables of
+``benchmarks/results/select_defaults.md``), where AIM gained 0.05 and 0.09
+(`AIMEmbedder`).""",
 )
 class HiMAEEmbedder(BaseMAEEmbedder):
     """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
@@ -99,7 +100,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         steps dropped 0.723 / 0.682, 0.959 / 0.900, 0.850 / 0.806, 0.567 / 0.550), and
         four levels stay the better choice on the longest set (StandWalkJump, 2,500
         steps) and ArticularyWordRecognition. Over the nine training splits: 0.804 /
-        0.785 (complete / 30 % dropped) against 0.775 / 0.767 for small and 0.793 / 0.764
+        0.784 (complete / 30 % dropped) against 0.775 / 0.767 for small and 0.793 / 0.764
         for two levels on every set (``benchmarks/results/select_defaults.md``).
     channels : tuple of int, default=None
         Explicit encoder widths (one per level); overrides ``size``.

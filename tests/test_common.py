@@ -64,10 +64,9 @@ def check_name(check) -> str:
 
 
 def check_methods_subset_invariance_float32(estimator):
-    """sklearn's ``check_methods_subset_invariance`` (its data; each row alone against all rows at once) at a
-    float32 tolerance.
+    """sklearn's ``check_methods_subset_invariance`` at a float32 tolerance.
 
-    sklearn's check asserts atol 1e-7, a float64 tolerance: a float32 network's outputs move in their last
+    Its data, each row alone against all rows at once. sklearn's check asserts atol 1e-7, a float64 tolerance: a float32 network's outputs move in their last
     bits with the batch's size, as BLAS picks kernels by shape and thread count (a torch Linear on one
     thread: 4.8e-7 between batches of 2 and 20 rows; a two-epoch MAEClassifier: 6e-7 in a probability).
     """

@@ -225,6 +225,21 @@ def test_an_edited_config_is_refused_naming_the_field(models, tmp_path, edit, ma
         HiMAEEmbedder.from_pretrained(tmp_path)
 
 
+@pytest.mark.parametrize("name", ["HiMAEEmbedder", "AIMEmbedder"])
+def test_a_folder_saved_before_value_dropout_loads_as_it_was_trained(X, tmp_path, name):
+    """Folders saved before the parameter existed lack it: they read as 0, what they were trained with."""
+    embedder = make(name, value_dropout=0.0).fit(X)
+    embedder.save_pretrained(tmp_path)
+
+    def as_saved_before(config):
+        del config["params"]["value_dropout"], config["module_kwargs"]["value_dropout"]
+
+    edit_config(tmp_path, as_saved_before)
+    loaded = CONFIGS[name][0].from_pretrained(tmp_path)
+    assert loaded.value_dropout == 0.0
+    assert_same_outputs(loaded, outputs(embedder, X), X)
+
+
 @pytest.mark.parametrize(
     "name, value, match",
     [

@@ -239,8 +239,10 @@ class AIM(nn.Module):
     ) -> torch.Tensor:
         """MSE over the values that were hidden (``hidden`` (B, N, P)) and truly observed.
 
-        Inherited tokens have no observed value, so ``hidden & observed`` is exactly
-        "artificially hidden and observed". Zero (with a gradient) when nothing counts.
+        A token the data left without an observed value counts nothing; one whose
+        values were all dropped in pretraining (`drop_values`) is masked like an
+        inherited token and counts its observed values. Zero (with a gradient) when
+        nothing counts.
         """
         return masked_mse(pred, tokens, hidden & token_observed)  # counted (B, N, P)
 
@@ -248,9 +250,12 @@ class AIM(nn.Module):
         """Mask, encode, decode; returns ``(loss, pred, mask)``.
 
         ``pred`` (B, C, T) holds the decoder's predictions, ``mask`` (B, C, T) is ``True``
-        at every value of a hidden token (inherited or artificial).
+        at every value of a hidden token (inherited, all of its values dropped, or
+        artificial); single dropped values are not in it.
         """
-        dropped = drop_values(observed, self.value_dropout)  # (B, C, T): hidden besides the masked tokens
+        # (B, C, T): hidden besides the masked tokens, in training only: `score` and the validation loss
+        # measure the same reconstruction whatever value_dropout is
+        dropped = drop_values(observed, self.value_dropout if self.training else 0.0)
         tokens, token_observed, _ = self.tokenize(x, observed)  # (B, N, P): the targets
         _, token_seen, inherited = self.tokenize(x, observed & ~dropped)  # a token with no value left is inherited
         mask = self.mask_tokens(inherited)  # (B, N)

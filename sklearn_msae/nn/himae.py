@@ -158,8 +158,12 @@ class HiMAE(nn.Module):
 
     @staticmethod
     def forward_loss(x: torch.Tensor, pred: torch.Tensor, hidden: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
-        """Mean squared error over the hidden samples that were truly observed."""
-        return masked_mse(pred, x, hidden & observed)  # hidden (B, 1, T) broadcasts over channels
+        """Mean squared error over the hidden samples that were truly observed.
+
+        ``hidden`` is (B, 1, T) for masked patches alone, broadcast over the channels, or
+        (B, C, T) with values dropped in pretraining (`drop_values`).
+        """
+        return masked_mse(pred, x, hidden & observed)
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor):
         """Mask, encode, decode; returns ``(loss, pred, mask)``.
@@ -167,7 +171,9 @@ class HiMAE(nn.Module):
         ``x`` (B, C, T) holds 0 where ``observed`` is False and after ``lengths``.
         """
         mask = self.random_masking(x.shape[0], x.shape[-1], x.device)  # (B, 1, T)
-        dropped = drop_values(observed, self.value_dropout)  # (B, C, T): hidden besides the masked patches
+        # (B, C, T): hidden besides the masked patches, in training only: `score` and the validation loss
+        # measure the same reconstruction whatever value_dropout is
+        dropped = drop_values(observed, self.value_dropout if self.training else 0.0)
         # hidden patches and unobserved samples alike: whatever the encoder may not see reads as gap_fill says,
         # so pretraining shows it the very input that gaps give at transform
         visible = self.fill_gaps(x, observed & ~mask & ~dropped, lengths)  # (B, C, T)

@@ -88,12 +88,13 @@ def test_forward_does_not_see_hidden_values(model):
     torch.testing.assert_close(pred, pred_changed)
 
 
-def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch):
+@pytest.mark.parametrize("gap_fill", ["zero", "linear"])
+def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch, gap_fill):
     x, observed = make_batch()
     dropped = observed & (torch.rand(observed.shape, generator=torch.Generator().manual_seed(3)) < 0.3)
     monkeypatch.setattr("sklearn_msae.nn.aim.drop_values", lambda observed, max_rate: dropped & observed)
     torch.manual_seed(0)
-    model = AIM(C, **TINY, gap_fill="linear", value_dropout=0.3).eval()
+    model = AIM(C, **TINY, gap_fill=gap_fill, value_dropout=0.3).train()  # drop_path 0: deterministic
     torch.manual_seed(2)
     loss, pred, mask = model(x, observed)
     torch.manual_seed(2)
@@ -103,6 +104,22 @@ def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monke
     counted = (mask | dropped) & observed
     torch.testing.assert_close(loss, ((pred.double() - x.double())[counted] ** 2).mean())
     assert (dropped & ~mask).any() and loss_changed > loss  # dropped values of visible tokens are targets too
+
+
+def test_value_dropout_acts_in_pretraining_only(model):
+    """``score`` and the validation loss (eval mode) measure the same reconstruction whatever value_dropout is."""
+    x, observed = make_batch()
+    torch.manual_seed(0)
+    with_dropout = AIM(C, **TINY, value_dropout=0.5)
+    with_dropout.load_state_dict(model.state_dict())
+    outputs = []
+    for network in (model.eval(), with_dropout.eval()):
+        torch.manual_seed(5)
+        outputs.append(network(x, observed))
+    for a, b in zip(*outputs):
+        assert torch.equal(a, b)
+    torch.manual_seed(5)
+    assert not torch.equal(with_dropout.train()(x, observed)[0], outputs[0][0])
 
 
 def test_gradients_reach_every_parameter():

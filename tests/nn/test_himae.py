@@ -45,9 +45,10 @@ def test_loss_counts_only_masked_observed_samples():
     assert model.forward_loss(x, torch.where(counted, pred + 1.0, pred), mask, observed) > loss
 
 
-def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch):
+@pytest.mark.parametrize("gap_fill", ["zero", "linear"])
+def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monkeypatch, gap_fill):
     torch.manual_seed(0)
-    model = HiMAE(in_channels=2, channels=(4, 8), gap_fill="linear", value_dropout=0.3)
+    model = HiMAE(in_channels=2, channels=(4, 8), gap_fill=gap_fill, value_dropout=0.3)  # training mode
     x = torch.randn(3, 2, 40)
     observed = torch.rand(3, 2, 40) > 0.2
     x = x.masked_fill(~observed, 0.0)
@@ -62,6 +63,24 @@ def test_value_dropout_hides_values_from_the_encoder_and_reconstructs_them(monke
     counted = (mask | dropped) & observed
     torch.testing.assert_close(loss, ((pred.double() - x.double()) ** 2)[counted].mean())
     assert (dropped & ~mask).any() and loss_changed > loss  # dropped values outside the hidden patches are targets
+
+
+def test_value_dropout_acts_in_pretraining_only():
+    """``score`` and the validation loss (eval mode) measure the same reconstruction whatever value_dropout is."""
+    torch.manual_seed(0)
+    plain = HiMAE(in_channels=2, channels=(4, 8), gap_fill="linear")
+    with_dropout = HiMAE(in_channels=2, channels=(4, 8), gap_fill="linear", value_dropout=0.5)
+    with_dropout.load_state_dict(plain.state_dict())
+    x, observed, lengths = torch.randn(3, 2, 40), torch.rand(3, 2, 40) > 0.2, torch.full((3,), 40)
+    x = x.masked_fill(~observed, 0.0)
+    outputs = []
+    for network in (plain.eval(), with_dropout.eval()):
+        torch.manual_seed(5)
+        outputs.append(network(x, observed, lengths))
+    for a, b in zip(*outputs):
+        assert torch.equal(a, b)
+    torch.manual_seed(5)
+    assert not torch.equal(with_dropout.train()(x, observed, lengths)[0], outputs[0][0])
 
 
 @pytest.mark.parametrize("masking", ["random", "block"])

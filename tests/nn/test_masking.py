@@ -221,11 +221,11 @@ def test_drop_at_random_never_empties_a_sample():
 
 def test_drop_values_draws_a_rate_per_sample_below_the_maximum():
     torch.manual_seed(0)
-    observed = torch.rand(400, 3, 200) < 0.8
+    observed = torch.rand(400, 3, 2000) < 0.8  # ~4,800 values a sample: a rate's binomial noise is ~0.007
     hidden = drop_values(observed, 0.5)
     assert hidden.shape == observed.shape and not (hidden & ~observed).any()
     rates = hidden.flatten(1).sum(1) / observed.flatten(1).sum(1)  # (B,)
-    assert rates.max() < 0.56 and rates.min() < 0.03  # rates spread over [0, 0.5)
+    assert 0.48 < rates.max() < 0.52 and rates.min() < 0.01  # rates spread over [0, 0.5)
     assert rates.mean().item() == pytest.approx(0.25, abs=0.02)
     assert (observed & ~hidden).flatten(1).any(1).all()  # never a whole sample
 
