@@ -257,13 +257,15 @@ class AIM(nn.Module):
         # measure the same reconstruction whatever value_dropout is
         dropped = drop_values(observed, self.value_dropout if self.training else 0.0)
         tokens, token_observed, _ = self.tokenize(x, observed)  # (B, N, P): the targets
-        _, token_seen, inherited = self.tokenize(x, observed & ~dropped)  # a token with no value left is inherited
+        token_dropped = self.patchify(dropped)  # (B, N, P)
+        token_seen = token_observed & ~token_dropped  # (B, N, P)
+        inherited = ~token_seen.any(-1)  # (B, N): a token with no value left is inherited
         mask = self.mask_tokens(inherited)  # (B, N)
         # (B, N, P): the encoder reads nothing hidden
         inputs = self.fill_gaps(tokens.masked_fill(~token_seen, 0.0), token_seen & ~mask[..., None])
         latent, ids_keep = self.forward_encoder(inputs, token_seen, mask)
         pred = self.forward_decoder(latent, ids_keep, mask)  # (B, N, P)
-        loss = self.forward_loss(tokens, pred, mask[..., None] | self.patchify(dropped), token_observed)
+        loss = self.forward_loss(tokens, pred, mask[..., None] | token_dropped, token_observed)
         return loss, self.unpatchify(pred), self.unpatchify(mask[..., None].expand_as(pred))
 
     # ---- inference -------------------------------------------------------------------
