@@ -38,10 +38,13 @@ from _baselines import logistic_probe, minirocket_features, ridge_probe  # noqa:
 from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.preprocessing import StandardScaler
+from sklearn.neighbors import NearestCentroid
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler, normalize
 
 from sklearn_msae import HiMAEEmbedder
 from sklearn_msae.datasets import load_uea
@@ -55,9 +58,16 @@ LEVELS = [1, 2, 3, 4]
 #: ``level-cv``: one level or all, chosen by stratified CV on the labelled series; ``level-balanced``: every
 #: level standardised over the unlabelled split and weighted so that each holds the same share of the
 #: variance (deep levels are the widest); ``adapted``: pretraining continued on the unlabelled split
-#: (``continue_pretraining=True``, the default 100 epochs).
+#: (``continue_pretraining=True``, the default 100 epochs); the few-shot probes of SimpleShot (Wang et al.
+#: 2019): ``centroid``: embeddings centred on the unlabelled split's mean and L2-normalised, nearest class
+#: centroid; ``cl2n-logistic``: LogisticRegression on the same features; ``lda``: StandardScaler + linear
+#: discriminant analysis with Ledoit-Wolf shrinkage of the covariance; ``stretched``: ``stretch_to`` the
+#: checkpoint's pretraining windows (`CORPUS_LENGTH`), every shorter series resampled linearly to that length.
 CANDIDATES = ["checkpoint-meanmax", "checkpoint-ridge", "checkpoint-level-cv", "checkpoint-level-balanced",
-              "checkpoint-adapted"]
+              "checkpoint-adapted", "checkpoint-centroid", "checkpoint-cl2n-logistic", "checkpoint-lda",
+              "checkpoint-stretched"]
+#: The length of the windows the checkpoint was pretrained on (``pretrain_checkpoint.py --length``).
+CORPUS_LENGTH = 128
 METHODS = ["checkpoint", "minirocket", *CANDIDATES]
 SPLITS = ["test", "validation"]
 QUICK = {"datasets": ["BasicMotions"], "seeds": [0]}
@@ -80,6 +90,13 @@ def level_balanced(embedder: HiMAEEmbedder, X_pool: np.ndarray):
         ])  # fmt: skip
 
     return features
+
+
+def centred_normalised(embed, X_pool: np.ndarray):
+    """``features(X)``: ``embed(X)`` centred on the mean embedding of ``X_pool`` and scaled to unit L2 norm
+    (SimpleShot's CL2N: the few labelled series cannot estimate a scale per feature, the pool can centre)."""
+    centre = embed(X_pool).mean(axis=0)
+    return lambda X: normalize(embed(X) - centre)
 
 
 def level_by_cv(embedder: HiMAEEmbedder, X: np.ndarray, y: np.ndarray):
@@ -121,7 +138,8 @@ def run_cell(dataset: str, per_class: int, draw: int, method: str, split: str, c
         embedder = HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu")
         if method == "checkpoint-adapted":
             embedder.set_params(continue_pretraining=True, random_state=0, memory=cache_dir)
-        embedder.set_params(pooling="meanmax" if method == "checkpoint-meanmax" else "mean").fit(X_train)
+        embedder.set_params(pooling="meanmax" if method == "checkpoint-meanmax" else "mean",
+                            stretch_to=CORPUS_LENGTH if method == "checkpoint-stretched" else None).fit(X_train)
         features = embedder.transform
         if method == "checkpoint-ridge":
             classifier = ridge_probe()
@@ -130,6 +148,12 @@ def run_cell(dataset: str, per_class: int, draw: int, method: str, split: str, c
             features, classifier = level_balanced(embedder, X_train), LogisticRegression(max_iter=1000)
         elif method == "checkpoint-level-cv":
             features = level_by_cv(embedder, X_train[rows], y_train[rows])
+        elif method in ("checkpoint-centroid", "checkpoint-cl2n-logistic"):
+            features = centred_normalised(embedder.transform, X_train)
+            classifier = NearestCentroid() if method == "checkpoint-centroid" else LogisticRegression(max_iter=1000)
+        elif method == "checkpoint-lda":
+            classifier = make_pipeline(StandardScaler(),
+                                       LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"))
     classifier.fit(features(X_train[rows]), y_train[rows])
     fit_s = time.perf_counter() - start
     accuracy = accuracy_score(y_test, classifier.predict(features(X_test)))

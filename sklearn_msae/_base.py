@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from ._atomic import staged
 from ._onnx import export_onnx
-from ._panel import Panel, check_no_strings, from_panel, n_series, to_panel
+from ._panel import Panel, check_no_strings, from_panel, n_series, stretch, to_panel
 from ._pretrained import checkpoint_folder, is_shipped
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
@@ -41,8 +41,10 @@ from .nn.channels import ChannelIndependent
 
 _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "sklearn-msae/1"
 #: Parameters added after ``_FORMAT`` was fixed, with the value every model saved without them was trained
-#: with: a config that lacks one reads as that value, in its params and in its network's kwargs.
-_ADDED_PARAMS = {"value_dropout": 0.0}
+#: with: a config that lacks one reads as that value, in its params (and in its network's kwargs for those
+#: the network takes, `_ADDED_MODULE_KWARGS`).
+_ADDED_PARAMS = {"value_dropout": 0.0, "stretch_to": None}
+_ADDED_MODULE_KWARGS = ("value_dropout",)
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = (
@@ -54,7 +56,7 @@ _NOT_LEARNED = (
 _TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = (
-    "scaling", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling", "continue_pretraining",
+    "scaling", "stretch_to", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling", "continue_pretraining",
 )  # fmt: skip
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
@@ -100,6 +102,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     _parameter_constraints: dict = {
         "scaling": [StrOptions({"standard", "minmax"}), None],
+        "stretch_to": [Interval(Integral, 2, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -489,6 +492,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> bool(np.isnan(X_filled).any()), bool(np.array_equal(X_filled[:, :, :40], X[:, :, :40]))
         (False, True)
         """
+        self._check_unstretched("reconstruct", "it returns values on X's own time steps")
 
         def reconstruction(module, batch, panel, rows):
             scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
@@ -769,6 +773,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         self._check_transform_params()
+        self._check_unstretched("onnx_graph (to_onnx)", "the exported graph embeds X on its own time steps")
         return self._onnx_graph(self).eval()
 
     def __sklearn_tags__(self):
@@ -846,13 +851,21 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "max_steps": self.max_steps,
         }
 
+    def _check_unstretched(self, method: str, why: str) -> None:
+        if self.stretch_to is not None:
+            raise ValueError(
+                f"{method} needs stretch_to=None ({why}, which stretch_to={self.stretch_to} resamples); "
+                "call set_params(stretch_to=None) first"
+            )
+
     def _validate_input(self, X, *, reset: bool) -> Panel:
         if _is_tabular(X):
             # 2-D input follows scikit-learn's tabular contract (one column per time
             # point): sklearn's own validation, so column count and names must match fit.
             check_no_strings(X)  # which would read an object "1.5" as a number
             X = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan")
-        return to_panel(X, n_channels=None if reset else self.n_channels_)
+        panel = to_panel(X, n_channels=None if reset else self.n_channels_)
+        return panel if self.stretch_to is None else stretch(panel, self.stretch_to)
 
     def _scale(self, panel: Panel) -> Panel:
         if self.scaling is None:
@@ -1096,7 +1109,8 @@ def _read_config(cls: type[BaseMAEEmbedder], path: Path) -> dict:
     for name, value in _ADDED_PARAMS.items():
         if name in cls._get_param_names() and name not in config["params"]:
             config["params"][name] = value
-            config["module_kwargs"].setdefault(name, value)
+            if name in _ADDED_MODULE_KWARGS:
+                config["module_kwargs"].setdefault(name, value)
     return config
 
 

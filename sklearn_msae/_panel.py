@@ -160,6 +160,54 @@ def to_panel(X, *, n_channels: int | None = None) -> Panel:
     return panel
 
 
+def stretch(panel: Panel, length: int) -> Panel:
+    """``panel`` with every series shorter than ``length`` steps resampled linearly to ``length`` steps.
+
+    A series ends at its last observed step (trailing NaN are the padding of a shorter
+    series, as the embedders read them). A series of ``L`` steps keeps its span: step
+    ``k`` of the result lies at position ``k (L - 1) / (length - 1)`` of the original,
+    and takes the linear interpolation of the two steps around it (their time stamps
+    too). Where one of them is unobserved it takes the nearer one's value, NaN if that
+    is unobserved: a gap is stretched with its series, never filled, and keeps its
+    share of the series. Series of at least ``length`` steps, and series with no
+    observed value, are unchanged; the grid grows to ``length`` steps if it is shorter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_msae import to_panel
+    >>> from sklearn_msae._panel import stretch
+    >>> stretched = stretch(to_panel([np.array([0.0, 1.0, np.nan, 3.0])]), 7)
+    >>> stretched.values[0, 0], stretched.lengths
+    (array([0. , 0.5, 1. , nan, nan, 3. , 3. ], dtype=float32), array([7]))
+    """
+    any_observed = panel.observed.any(axis=1)  # (n, T)
+    ends = np.where(any_observed.any(axis=1), panel.n_timepoints - any_observed[:, ::-1].argmax(axis=1), 0)  # (n,)
+    short = np.flatnonzero((ends > 0) & (ends < length))
+    if not short.size:
+        return panel
+    n_timepoints = max(panel.n_timepoints, length)
+    grow = ((0, 0), (0, 0), (0, n_timepoints - panel.n_timepoints))
+    values = np.pad(panel.values, grow, constant_values=np.nan)  # (n, C, T')
+    times = np.pad(panel.times, grow[1:], constant_values=np.nan)  # (n, T')
+    lengths = panel.lengths.copy()
+    for i in short:
+        steps = int(ends[i])
+        position = np.linspace(0, steps - 1, length)  # (length,) in the original steps
+        left = np.floor(position).astype(np.int64)
+        right = np.minimum(left + 1, steps - 1)
+        weight = position - left
+        nearest = np.where(weight < 0.5, left, right)
+        series = panel.values[i].astype(np.float64)  # (C, T)
+        between = (1 - weight) * series[:, left] + weight * series[:, right]  # NaN where either is unobserved
+        values[i, :, :length] = np.where(np.isnan(between), series[:, nearest], between)
+        values[i, :, length:] = np.nan
+        times[i, :length] = (1 - weight) * panel.times[i, left] + weight * panel.times[i, right]
+        times[i, length:] = np.nan
+        lengths[i] = length
+    return Panel(values, ~np.isnan(values), times, lengths)
+
+
 def n_series(X) -> int:
     """Number of series in ``X`` (any accepted format), without converting it.
 

@@ -149,6 +149,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         Scaled values are clipped to ``[-clip, clip]`` before tokenisation, so that a
         few outliers cannot dominate the squared reconstruction error (with
         ``scaling="standard"``, 5 standard deviations). None disables clipping.
+    {stretch_parameter}
     batch_size : int, default=16
         Pretraining batch size (small, so that a small data set still gives the
         transformer a few hundred optimiser steps).
@@ -249,6 +250,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         channel_pooling="mean",
         scaling="standard",
         clip=5.0,
+        stretch_to=None,
         max_epochs=100,
         batch_size=16,
         lr=1e-3,
@@ -292,6 +294,7 @@ class AIMEmbedder(BaseMAEEmbedder):
         self.channel_pooling = channel_pooling
         self.scaling = scaling
         self.clip = clip
+        self.stretch_to = stretch_to
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

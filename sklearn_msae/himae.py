@@ -131,6 +131,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         reconstructions to [-1, 1] in scaled units; z-scoring still reconstructed
         BasicMotions gaps better than min-max (test MSE 11.7 vs 16.1 at 30 % random
         gaps) and probes as well, because outliers do not squeeze the bulk of the data.
+    {stretch_parameter}
     batch_size : int, default=32
         Pretraining batch size.
     weight_decay : float, default=1e-3
@@ -206,6 +207,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         channel_mode="joint",
         channel_pooling="mean",
         scaling="standard",
+        stretch_to=None,
         max_epochs=100,
         batch_size=32,
         lr=1e-3,
@@ -241,6 +243,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         self.channel_mode = channel_mode
         self.channel_pooling = channel_pooling
         self.scaling = scaling
+        self.stretch_to = stretch_to
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr

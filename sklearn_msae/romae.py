@@ -133,6 +133,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
         training range mapped to [-1, 1], or none.
+    {stretch_parameter}
     batch_size : int, default=32
         Pretraining batch size.
     weight_decay : float, default=0.05
@@ -226,6 +227,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         use_cls=True,
         drop_path=0.0,
         scaling="standard",
+        stretch_to=None,
         max_epochs=100,
         batch_size=32,
         lr=1e-3,
@@ -263,6 +265,7 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         self.use_cls = use_cls
         self.drop_path = drop_path
         self.scaling = scaling
+        self.stretch_to = stretch_to
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
