@@ -49,7 +49,8 @@ EMBEDDERS = {
     # HiMAE with every channel encoded alone by one univariate network (channel_mode="independent", issue 20)
     "himae-ci": HiMAEEmbedder,
     # the shipped checkpoint (issue 20): its fit learns only the scaling; the candidates are its readouts
-    "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device),
+    "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device,
+                                                                                      **params),
 }
 #: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
 CANDIDATES = {
@@ -77,7 +78,8 @@ CANDIDATES = {
         "linear": {"channel_mode": "independent", "size": "small"},
         "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
     },
-    "checkpoint": {"shipped": {}},
+    # series shorter than the checkpoint's 128-step pretraining windows resampled to that length
+    "checkpoint": {"shipped": {}, "stretched": {"stretch_to": 128}},
 }
 READOUTS = {
     "himae": {

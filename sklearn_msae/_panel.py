@@ -169,8 +169,8 @@ def stretch(panel: Panel, length: int) -> Panel:
     and takes the linear interpolation of the two steps around it (their time stamps
     too). Where one of them is unobserved it takes the nearer one's value, NaN if that
     is unobserved: a gap is stretched with its series, never filled, and keeps its
-    share of the series. Series of at least ``length`` steps, and series with no
-    observed value, are unchanged; the grid grows to ``length`` steps if it is shorter.
+    share of the series. Series of at least ``length`` steps are unchanged; the grid
+    grows to ``length`` steps if it is shorter.
 
     Examples
     --------
@@ -181,9 +181,9 @@ def stretch(panel: Panel, length: int) -> Panel:
     >>> stretched.values[0, 0], stretched.lengths
     (array([0. , 0.5, 1. , nan, nan, 3. , 3. ], dtype=float32), array([7]))
     """
-    any_observed = panel.observed.any(axis=1)  # (n, T)
-    ends = np.where(any_observed.any(axis=1), panel.n_timepoints - any_observed[:, ::-1].argmax(axis=1), 0)  # (n,)
-    short = np.flatnonzero((ends > 0) & (ends < length))
+    # `to_panel` refuses a series with no observed value, so every series has a last observed step
+    ends = panel.n_timepoints - panel.observed.any(axis=1)[:, ::-1].argmax(axis=1)  # (n,)
+    short = np.flatnonzero(ends < length)
     if not short.size:
         return panel
     n_timepoints = max(panel.n_timepoints, length)

@@ -5,6 +5,7 @@ The same table is in docs/bad_input.md (what you pass -> what you get). Each row
 data only, in ``transform``, ``reconstruct`` and ``score`` of a fitted embedder too.
 """
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -232,6 +233,15 @@ def test_channel_count_differs_after_fit(fitted, method):
         getattr(fitted, method)(good()[:, 0])  # 2-D input: univariate series
 
 
+@pytest.mark.parametrize("method", ["reconstruct", "onnx_graph"])
+def test_methods_on_x_own_steps_refuse_stretch_to(fitted, method):
+    """reconstruct returns, and the ONNX graph embeds, X on its own steps: stretch_to cannot apply there."""
+    stretching = copy.deepcopy(fitted).set_params(stretch_to=64)
+    args = (good(),) if method == "reconstruct" else ()
+    with pytest.raises(ValueError, match=rf"{method}.* needs stretch_to=None .*stretch_to=64 resamples"):
+        getattr(stretching, method)(*args)
+
+
 def test_a_channel_unobserved_at_transform_is_not_an_error(fitted):
     """Only training needs every channel: at transform a missing sensor is missing data."""
     assert np.isfinite(fitted.transform(changed(good(), (slice(None), 1)))).all()
@@ -326,7 +336,7 @@ SHARED_PARAMS = [
     ("weight_decay", -0.1), ("warmup_fraction", 1.0), ("warmup_fraction", -0.1), ("gradient_clip", 0.0),
     ("gradient_clip", -1.0), ("patience", 0), ("validation_fraction", 1.0), ("validation_fraction", -0.1),
     ("inference_batch_size", 0), ("scaling", "robust"), ("random_state", -1), ("random_state", "seed"),
-    ("memory", 3), ("device", 0),
+    ("memory", 3), ("device", 0), ("stretch_to", 1), ("stretch_to", 64.0),
 ]
 OWN_PARAMS = {
     "HiMAEEmbedder": [

@@ -32,6 +32,8 @@ ESTIMATORS = [
         decoder_num_heads=2, layer=1, scaling="minmax", **FAST,
     ),
     HiMAEEmbedder(channels=(4, 8), patch_size=1, channel_mode="independent", channel_pooling="meanmax", **FAST),
+    # the checks' 2-D series have a handful of steps: each is stretched to 16 in fit and transform
+    AIMEmbedder(size="tiny", patch_size=4, stretch_to=16, **FAST),
     AIMEmbedder(size="tiny", patch_size=1, channel_mode="independent", channel_pooling="concat", **FAST),
     MAEClassifier(
         AIMEmbedder(size="tiny", patch_size=1, **FAST), layer_decay=0.75, label_smoothing=0.1, lr=1e-2, **FAST,

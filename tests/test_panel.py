@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_msae import to_panel
-from sklearn_msae._panel import from_panel
+from sklearn_msae._panel import from_panel, stretch
 
 
 def test_numpy_3d_keeps_values_and_marks_nan_unobserved():
@@ -191,3 +191,49 @@ def test_from_panel_fills_only_nan_and_keeps_formats():
     filled = from_panel(np.where(panel.observed, panel.values, 9.0), like=frame)
     assert filled["x"].dtype == np.float32 and filled.index.equals(frame.index)
     assert filled["x"].tolist() == [9.0, 2.0, 3.0]
+
+
+def _interp_to(series: np.ndarray, length: int) -> np.ndarray:
+    """An independent reference: each channel of a complete ``(C, L)`` series resampled by `np.interp`."""
+    grid = np.linspace(0, series.shape[1] - 1, length)
+    return np.stack([np.interp(grid, np.arange(series.shape[1]), channel) for channel in series])
+
+
+def test_stretch_resamples_a_complete_series_over_its_span():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 2, 30))
+    stretched = stretch(to_panel(X), 128)
+    assert stretched.values.shape == (3, 2, 128) and stretched.lengths.tolist() == [128] * 3
+    for series, expected in zip(stretched.values, X):
+        np.testing.assert_allclose(series, _interp_to(expected, 128), rtol=1e-6, atol=1e-6)
+    # the time stamps keep the span of the 30 steps
+    np.testing.assert_allclose(stretched.times[0], np.linspace(0, 29, 128))
+    assert stretched.observed.all()
+
+
+def test_stretch_ends_a_series_at_its_last_observed_step():
+    """Trailing NaN are the padding of a shorter series (unequal lengths): only the observed span is stretched."""
+    X = np.full((2, 1, 20), np.nan)
+    X[0, 0, :8] = np.arange(8.0)
+    X[1, 0] = np.arange(20.0)
+    stretched = stretch(to_panel(X), 15)
+    np.testing.assert_allclose(stretched.values[0, 0, :15], np.linspace(0, 7, 15), atol=1e-6)
+    assert np.isnan(stretched.values[0, 0, 15:]).all()
+    np.testing.assert_array_equal(stretched.values[1], X[1])  # 20 steps >= 15: unchanged
+    assert stretched.lengths.tolist() == [15, 20]
+
+
+def test_stretch_stretches_a_gap_and_never_fills_it():
+    X = np.arange(40.0).reshape(1, 1, 40)
+    X[0, 0, 10:20] = np.nan  # a quarter of the series
+    values = stretch(to_panel(X), 160).values[0, 0]
+    assert np.isnan(values).mean() == pytest.approx(0.25, abs=0.02)
+    observed = ~np.isnan(values)
+    # every value left is the interpolation of the ramp, i.e. of observed neighbours
+    np.testing.assert_allclose(values[observed], np.linspace(0, 39, 160)[observed], atol=0.5)
+    assert np.isnan(values[np.linspace(0, 39, 160).round().astype(int) == 15]).all()
+
+
+def test_stretch_leaves_long_series_alone():
+    panel = to_panel(np.ones((2, 3, 50)))
+    assert stretch(panel, 50) is panel and stretch(panel, 10) is panel

@@ -226,17 +226,17 @@ def test_an_edited_config_is_refused_naming_the_field(models, tmp_path, edit, ma
 
 
 @pytest.mark.parametrize("name", ["HiMAEEmbedder", "AIMEmbedder"])
-def test_a_folder_saved_before_value_dropout_loads_as_it_was_trained(X, tmp_path, name):
-    """Folders saved before the parameter existed lack it: they read as 0, what they were trained with."""
+def test_a_folder_saved_before_value_dropout_and_stretch_to_loads_as_it_was_trained(X, tmp_path, name):
+    """Folders saved before the parameters existed lack them: they read as 0 and None, what they were trained with."""
     embedder = make(name, value_dropout=0.0).fit(X)
     embedder.save_pretrained(tmp_path)
 
     def as_saved_before(config):
-        del config["params"]["value_dropout"], config["module_kwargs"]["value_dropout"]
+        del config["params"]["value_dropout"], config["module_kwargs"]["value_dropout"], config["params"]["stretch_to"]
 
     edit_config(tmp_path, as_saved_before)
     loaded = CONFIGS[name][0].from_pretrained(tmp_path)
-    assert loaded.value_dropout == 0.0
+    assert loaded.value_dropout == 0.0 and loaded.stretch_to is None
     assert_same_outputs(loaded, outputs(embedder, X), X)
 
 

@@ -114,3 +114,24 @@ def test_mae_classifier_fine_tunes_from_it(basic_motions, pretrain_calls):
     classifier = MAEClassifier(HiMAEEmbedder.from_pretrained(NAME), max_epochs=2, random_state=0).fit(X, y)
     assert classifier.predict_proba(X).shape == (len(X), 4)
     assert pretrain_calls == []  # it started from the checkpoint, not from a pretraining on X
+
+
+def _interp_to(X: np.ndarray, length: int) -> np.ndarray:
+    """An independent reference: every channel of complete series ``(n, C, L)`` resampled by `np.interp`."""
+    grid = np.linspace(0, X.shape[2] - 1, length)
+    return np.apply_along_axis(lambda channel: np.interp(grid, np.arange(X.shape[2]), channel), 2, X)
+
+
+def test_stretch_to_shows_short_series_at_the_scale_of_the_pretraining_windows(basic_motions):
+    """``stretch_to=128`` (the corpus windows) embeds a 50-step series as the checkpoint embeds it resampled
+    to 128 steps; a series of at least 128 steps is embedded as without it."""
+    X_short = basic_motions[0][:, :, :50]
+    stretched = HiMAEEmbedder.from_pretrained(NAME, verbose=0, stretch_to=128).fit(X_short)
+    reference = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(_interp_to(X_short, 128))
+    np.testing.assert_allclose(stretched.transform(X_short), reference.transform(_interp_to(X_short, 128)),
+                               rtol=1e-5, atol=1e-5)  # fmt: skip
+    assert clone(stretched).stretch_to == 128  # cross-validation's clones stretch too
+    X_long = np.concatenate([basic_motions[0]] * 2, axis=2)[:, :, :150]
+    embedding = stretched.transform(X_long)
+    np.testing.assert_array_equal(embedding, stretched.set_params(stretch_to=None).transform(X_long))
+
