@@ -66,6 +66,12 @@ def test_fit_trains_a_clone_and_leaves_the_embedder_untouched(basic_motions):
     np.testing.assert_array_equal(imputer.transform(X_train), X_train)
 
 
+def test_an_embedder_that_stretches_is_refused_before_it_trains(basic_motions):
+    """stretch_to resamples the series; an imputer fills X's own steps, so it is refused at fit, not after it."""
+    with pytest.raises(ValueError, match="embedder has stretch_to=128, .* fills X's own time steps"):
+        MAEImputer(HiMAEEmbedder(size="tiny", stretch_to=128)).fit(basic_motions[0])
+
+
 def test_multiindex_frame_keeps_index_columns_and_dtypes(fitted):
     imputer, _, X_masked, _, _ = fitted
     frame = as_multiindex(X_masked)
