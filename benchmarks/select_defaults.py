@@ -78,8 +78,9 @@ CANDIDATES = {
         "linear": {"channel_mode": "independent", "size": "small"},
         "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
     },
-    # series shorter than the checkpoint's 128-step pretraining windows resampled to that length
-    "checkpoint": {"shipped": {}, "stretched": {"stretch_to": 128}},
+    # as first shipped, and with series shorter than its 128-step pretraining windows resampled to that length
+    # (stretch_to=128, its default since)
+    "checkpoint": {"unstretched": {"stretch_to": None}, "stretched": {"stretch_to": 128}},
 }
 READOUTS = {
     "himae": {

@@ -56,7 +56,8 @@ def test_fit_learns_only_the_scaling_of_X(loaded, basic_motions):
     before = _state(loaded)
     fitted = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(X)
     assert fitted.n_channels_ == 6 and fitted.pretrained == NAME
-    np.testing.assert_allclose(fitted.channel_center_, np.nanmean(X, axis=(0, 2)), atol=1e-5, rtol=1e-5)
+    # of X as the network sees it: its 100 steps resampled to the checkpoint's 128 (stretch_to)
+    np.testing.assert_allclose(fitted.channel_center_, _interp_to(X, 128).mean(axis=(0, 2)), atol=1e-5, rtol=1e-5)
     after = _state(fitted)
     assert after.keys() == before.keys()
     for name in before:
@@ -122,16 +123,16 @@ def _interp_to(X: np.ndarray, length: int) -> np.ndarray:
     return np.apply_along_axis(lambda channel: np.interp(grid, np.arange(X.shape[2]), channel), 2, X)
 
 
-def test_stretch_to_shows_short_series_at_the_scale_of_the_pretraining_windows(basic_motions):
-    """``stretch_to=128`` (the corpus windows) embeds a 50-step series as the checkpoint embeds it resampled
-    to 128 steps; a series of at least 128 steps is embedded as without it."""
+def test_short_series_are_seen_at_the_scale_of_the_pretraining_windows(basic_motions):
+    """As shipped, the checkpoint embeds a 50-step series as it embeds the series resampled to its 128-step
+    windows (``stretch_to=128``); a series of at least 128 steps as without stretching."""
     X_short = basic_motions[0][:, :, :50]
-    stretched = HiMAEEmbedder.from_pretrained(NAME, verbose=0, stretch_to=128).fit(X_short)
-    reference = HiMAEEmbedder.from_pretrained(NAME, verbose=0).fit(_interp_to(X_short, 128))
-    np.testing.assert_allclose(stretched.transform(X_short), reference.transform(_interp_to(X_short, 128)),
+    loaded = HiMAEEmbedder.from_pretrained(NAME, verbose=0)
+    assert loaded.stretch_to == 128 and clone(loaded).stretch_to == 128  # cross-validation's clones stretch too
+    fitted = clone(loaded).fit(X_short)
+    reference = HiMAEEmbedder.from_pretrained(NAME, verbose=0, stretch_to=None).fit(_interp_to(X_short, 128))
+    np.testing.assert_allclose(fitted.transform(X_short), reference.transform(_interp_to(X_short, 128)),
                                rtol=1e-5, atol=1e-5)  # fmt: skip
-    assert clone(stretched).stretch_to == 128  # cross-validation's clones stretch too
     X_long = np.concatenate([basic_motions[0]] * 2, axis=2)[:, :, :150]
-    embedding = stretched.transform(X_long)
-    np.testing.assert_array_equal(embedding, stretched.set_params(stretch_to=None).transform(X_long))
-
+    embedding = fitted.transform(X_long)
+    np.testing.assert_array_equal(embedding, fitted.set_params(stretch_to=None).transform(X_long))
