@@ -49,10 +49,9 @@ print(f"unlabelled pool {X_pool.shape}, labelled {X_few.shape} ({len(few) // 4} 
 # no labels, no pretraining, a fraction of a second. The checkpoint encodes every
 # channel alone (``channel_mode="independent"``), so its univariate network embeds
 # the 6 channels of BasicMotions, side by side (``channel_pooling="concat"``).
-# ``stretch_to=128`` resamples series shorter than the checkpoint's 128-step
-# pretraining windows (BasicMotions has 100 steps) to that length, so the network sees
-# them at the time scale it learned; with 5 labels per class it was chosen on the
-# training series left unlabelled of nine UEA sets (``docs/pretrained.md``).
+# The checkpoint resamples series shorter than its 128-step pretraining windows
+# (BasicMotions has 100 steps) to that length (its ``stretch_to=128``), so the network
+# sees them at the time scale it learned.
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -77,7 +76,7 @@ def report(name, pipe):
 
 
 results = {}
-checkpoint = HiMAEEmbedder.from_pretrained("himae-corpus-ci", stretch_to=128, verbose=0)
+checkpoint = HiMAEEmbedder.from_pretrained("himae-corpus-ci", verbose=0)
 results["himae-corpus-ci (shipped)"] = report("himae-corpus-ci (shipped)", probe(checkpoint))
 
 # %%
@@ -86,7 +85,7 @@ results["himae-corpus-ci (shipped)"] = report("himae-corpus-ci (shipped)", probe
 # inside the cross-validation (the scaling comes from all 40 unlabelled series).
 from sklearn.frozen import FrozenEstimator
 
-pooled = FrozenEstimator(HiMAEEmbedder.from_pretrained("himae-corpus-ci", stretch_to=128, verbose=0).fit(X_pool))
+pooled = FrozenEstimator(HiMAEEmbedder.from_pretrained("himae-corpus-ci", verbose=0).fit(X_pool))
 results["himae-corpus-ci, pool scaling"] = report("himae-corpus-ci, pool scaling", probe(pooled))
 
 # %%

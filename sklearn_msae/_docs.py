@@ -120,10 +120,9 @@ stretch_to : int or None, default=None
     ``transform``, ``score`` and fine-tuning alike. A series ends at its last observed
     step; longer series are unchanged, and a gap is stretched with its series, never
     filled. A network pretrained on windows of one length then sees short series at
-    the time scale it learned: the shipped checkpoint's windows are 128 steps. With
-    ``stretch_to=128`` and 5 labels per class it scored 0.763 against 0.748 on the
-    training series left unlabelled of nine UEA sets, where it was chosen, then 0.675
-    against 0.660 on the test splits of eleven (``docs/pretrained.md``).
+    the time scale it learned: the shipped checkpoint's windows are 128 steps, and
+    ``from_pretrained`` gives it ``stretch_to=128``, chosen by cross-validation on
+    training splits (``docs/pretrained.md``).
     ``reconstruct`` and ``to_onnx`` work on ``X``'s own steps and need None.
 """
 
