@@ -56,7 +56,8 @@ _NOT_LEARNED = (
 _TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = (
-    "scaling", "stretch_to", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling", "continue_pretraining",
+    "scaling", "stretch_to", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling",
+    "continue_pretraining",
 )  # fmt: skip
 # Fitted attributes that describe the data of ``fit``, not the network.
 _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names_in_")
