@@ -51,9 +51,10 @@ _NOT_LEARNED = (
     "layer", "pooling", "channel_pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir",
     "checkpoint_every",
 )  # fmt: skip
-# Parameters that only the inference methods read: `set_params` may change them after ``fit``,
-# which validated them, so every method that uses them validates them again (`_check_transform_params`).
-_TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device")
+# Parameters the inference methods read that `set_params` may change after ``fit``, which validated them
+# (all but ``stretch_to`` are read by the inference methods only), so every method that uses them validates
+# them again (`_check_transform_params`).
+_TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device", "stretch_to")
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = (
     "scaling", "stretch_to", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling",

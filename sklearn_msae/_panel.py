@@ -190,21 +190,23 @@ def stretch(panel: Panel, length: int) -> Panel:
     grow = ((0, 0), (0, 0), (0, n_timepoints - panel.n_timepoints))
     values = np.pad(panel.values, grow, constant_values=np.nan)  # (n, C, T')
     times = np.pad(panel.times, grow[1:], constant_values=np.nan)  # (n, T')
+    steps = ends[short, None]  # (S, 1): the short series' lengths
+    position = np.linspace(0, steps[:, 0] - 1, length, axis=-1)  # (S, length), in each series' own steps
+    left = np.floor(position).astype(np.int64)
+    right = np.minimum(left + 1, steps - 1)
+    weight = position - left  # (S, length)
+    nearest = np.where(weight < 0.5, left, right)
+    series = panel.values[short]  # (S, C, T)
+    at = lambda index: np.take_along_axis(series, index[:, None, :], axis=2)  # (S, C, length)  # noqa: E731
+    between = (1 - weight[:, None]) * at(left) + weight[:, None] * at(right)  # NaN where either is unobserved
+    values[short, :, :length] = np.where(np.isnan(between), at(nearest), between)
+    values[short, :, length:] = np.nan
+    short_times = panel.times[short]  # (S, T)
+    times[short, :length] = ((1 - weight) * np.take_along_axis(short_times, left, axis=1)
+                             + weight * np.take_along_axis(short_times, right, axis=1))  # fmt: skip
+    times[short, length:] = np.nan
     lengths = panel.lengths.copy()
-    for i in short:
-        steps = int(ends[i])
-        position = np.linspace(0, steps - 1, length)  # (length,) in the original steps
-        left = np.floor(position).astype(np.int64)
-        right = np.minimum(left + 1, steps - 1)
-        weight = position - left
-        nearest = np.where(weight < 0.5, left, right)
-        series = panel.values[i].astype(np.float64)  # (C, T)
-        between = (1 - weight) * series[:, left] + weight * series[:, right]  # NaN where either is unobserved
-        values[i, :, :length] = np.where(np.isnan(between), series[:, nearest], between)
-        values[i, :, length:] = np.nan
-        times[i, :length] = (1 - weight) * panel.times[i, left] + weight * panel.times[i, right]
-        times[i, length:] = np.nan
-        lengths[i] = length
+    lengths[short] = length
     return Panel(values, ~np.isnan(values), times, lengths)
 
 

@@ -429,6 +429,15 @@ def test_bad_transform_parameter_set_after_fit_is_named(fitted, method):
             fitted.set_params(**{param: before})
 
 
+@pytest.mark.parametrize("method", ["transform", "score"])
+@pytest.mark.parametrize("value", [1, 64.0, "long"])
+def test_bad_stretch_to_set_after_fit_is_named(fitted, method, value):
+    """stretch_to is read at every call: a bad value set after fit is named, never a silent no-op."""
+    stretching = copy.deepcopy(fitted).set_params(stretch_to=value)
+    with pytest.raises(InvalidParameterError, match=f"The 'stretch_to' parameter of .* Got {value!r} instead"):
+        getattr(stretching, method)(good())
+
+
 def test_bool_is_not_a_layer_at_fit():
     with pytest.raises(InvalidParameterError, match=r"The 'layer' parameter .* must be an int \(not a bool\).* Got True"):
         make(sklearn_msae.HiMAEEmbedder, layer=True).fit(good())
