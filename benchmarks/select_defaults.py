@@ -65,9 +65,16 @@ CANDIDATES = {
         "linear-auto": {"gap_fill": "linear", "size": "auto"},
         # value dropout: pretraining also hides up to half of the observed values (scattered gaps) from the encoder
         "linear-auto-vd": {"gap_fill": "linear", "size": "auto", "value_dropout": 0.5},
+        # series shorter than 64 / 128 steps resampled to that length (stretch_to; the checkpoint's lever, issue 20):
+        # a 30-step series gives the U-Net's deepest level 4 steps, and "auto" then only two levels
+        "linear-auto-stretch64": {"gap_fill": "linear", "size": "auto", "stretch_to": 64},
+        "linear-auto-stretch128": {"gap_fill": "linear", "size": "auto", "stretch_to": 128},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"},
-            "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5}},
+            "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5},
+            # a 30-step series is three 10-step patches: stretched, it is six or thirteen tokens
+            "linear-vd-stretch64": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 64},
+            "linear-vd-stretch128": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 128}},
     "romae": {
         "default": {},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
