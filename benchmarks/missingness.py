@@ -19,10 +19,12 @@ test split, complete and with one kind of missingness (NaN) at a time:
 - ``random 30 %`` / ``random 50 %``: that fraction of the values of each series
   (channels x time steps), drawn uniformly without replacement.
 
-The missingness is drawn once per data set (seed 0) and is the same for every method
-and seed. Relative drop = (accuracy complete - accuracy missing) / accuracy complete,
-per seed, then averaged over seeds; each method's score is its mean relative drop over
-the 4 kinds x 3 data sets.
+The windows and random values are drawn ``DRAWS`` times per data set and seed, from
+that seed, and are the same for every method; a condition's accuracy is the mean over
+its draws (with a single draw per set, another draw moved the checkpoint's accuracy on
+RacketSports with 30 % of its values removed by 0.07, issue 20). Relative drop =
+(accuracy complete - accuracy missing) / accuracy complete, per seed, then averaged over
+seeds; each method's score is its mean relative drop over the 4 kinds x 3 data sets.
 
 Methods:
 
@@ -74,13 +76,14 @@ METHODS = ["AIM", "HiMAE", "Checkpoint", "MiniRocket + interpolation"]
 TARGET_RATIO = 0.5  # AIM's mean relative drop <= 0.5 x MiniRocket + interpolation's (issue 3)
 RANDOM = ["random 30 %", "random 50 %"]
 RANDOM_TARGET_RATIO = 2.0  # AIM's drop on random values <= 2 x MiniRocket + interpolation's (issue 19)
+DRAWS = 5  # masks per window / random condition, data set and seed
 
 
 # ---- missingness ----------------------------------------------------------------------
 
 
-def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int = 0) -> dict[str, list[np.ndarray]]:
-    """Every condition's test sets (several for ``sensor``: one per removed group)."""
+def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int) -> dict[str, list[np.ndarray]]:
+    """Every condition's test sets: one per removed group (``sensor``) or per draw (the others)."""
     rng = np.random.default_rng(seed)
     n_series, _, n_timepoints = X.shape
 
@@ -94,9 +97,11 @@ def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int =
         sensors.append(without(missing))
 
     width = n_timepoints // 2
-    start = rng.integers(0, n_timepoints - width + 1, size=n_series)[:, None, None]
     step = np.arange(n_timepoints)[None, None, :]
-    window = without((step >= start) & (step < start + width))  # broadcast over channels
+
+    def window() -> np.ndarray:
+        start = rng.integers(0, n_timepoints - width + 1, size=n_series)[:, None, None]
+        return without((step >= start) & (step < start + width))  # broadcast over channels
 
     def random_values(rate: float) -> np.ndarray:
         keys = rng.random((n_series, X[0].size))
@@ -106,9 +111,9 @@ def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int =
     return {
         "complete": [X],
         "sensor": sensors,
-        "window 50 %": [window],
-        "random 30 %": [random_values(0.3)],
-        "random 50 %": [random_values(0.5)],
+        "window 50 %": [window() for _ in range(DRAWS)],
+        "random 30 %": [random_values(0.3) for _ in range(DRAWS)],
+        "random 50 %": [random_values(0.5) for _ in range(DRAWS)],
     }
 
 
@@ -145,7 +150,7 @@ def run(name: str, seed: int, epochs: int | None, threads: int) -> dict[str, dic
     config = DATASETS[name]
     X_train, y_train = load_uea(name, split="train")
     X_test, y_test = load_uea(name, split="test")
-    test_sets = corrupted_test_sets(X_test, config["groups"])
+    test_sets = corrupted_test_sets(X_test, config["groups"], seed)
     results = {}
     for method in METHODS:
         # again before every method: MiniRocket's numba kernels reset the OpenMP thread count torch uses
