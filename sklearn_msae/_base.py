@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from ._atomic import staged
 from ._onnx import export_onnx
-from ._panel import Panel, check_no_strings, from_panel, n_series, stretch, to_panel
+from ._panel import Panel, check_no_strings, from_panel, n_series, series_ends, shrink, stretch, to_panel
 from ._pretrained import checkpoint_folder, is_shipped
 from ._streaming import (
     ArraySource, ChannelMoments, ChunkSource, StreamedBatches, as_source, rows_per_chunk, to_tensors,
@@ -154,7 +154,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         --------
         >>> from sklearn_msae import HiMAEEmbedder
         >>> HiMAEEmbedder.paper_params
-        {'layer': -1, 'gap_fill': 'zero', 'size': 'base'}
+        {'layer': -1, 'gap_fill': 'zero', 'size': 'base', 'stretch_to': None}
         >>> embedder = HiMAEEmbedder.paper(max_epochs=5)
         >>> embedder.layer, embedder.gap_fill, embedder.max_epochs
         (-1, 'zero', 5)
@@ -469,7 +469,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         The result has ``X``'s format (array shape and float dtype, DataFrame index and
         columns, list of series), and every observed value of ``X`` is returned
-        unchanged (bit-identical); only NaNs are replaced.
+        unchanged (bit-identical); only NaNs are replaced. A series shorter than
+        ``stretch_to`` is reconstructed stretched, as the network sees it, and the
+        reconstruction is resampled linearly back onto the series' own steps.
 
         Parameters
         ----------
@@ -494,7 +496,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> bool(np.isnan(X_filled).any()), bool(np.array_equal(X_filled[:, :, :40], X[:, :, :40]))
         (False, True)
         """
-        self._check_unstretched("reconstruct", "it returns values on X's own time steps")
 
         def reconstruction(module, batch, panel, rows):
             scaled = self._reconstruct_batch(batch)[..., : panel.n_timepoints].float().cpu().numpy()  # (n, C, T)
@@ -505,7 +506,11 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             finite = np.finfo(np.float32).max
             return np.clip(values, -finite, finite)
 
-        return from_panel(predict_rows(self, X, reconstruction), like=X)  # fills only X's NaNs
+        values = predict_rows(self, X, reconstruction)  # (n, C, T) on the stretched grid; X is valid from here
+        if self.stretch_to is not None:
+            unstretched = to_panel(X, n_channels=self.n_channels_)  # the steps X's series span
+            values = shrink(values, series_ends(unstretched), self.stretch_to, unstretched.n_timepoints)
+        return from_panel(values, like=X)  # fills only X's NaNs
 
     def score(self, X, y=None):
         """Negative masked-reconstruction MSE of ``X`` (higher is better).
@@ -775,7 +780,11 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         check_is_fitted(self)
         self._check_transform_params()
-        self._check_unstretched("onnx_graph (to_onnx)", "the exported graph embeds X on its own time steps")
+        if self.stretch_to is not None:
+            raise ValueError(
+                "onnx_graph (to_onnx) needs stretch_to=None (the exported graph embeds X on its own time steps, "
+                f"which stretch_to={self.stretch_to} resamples); call set_params(stretch_to=None) first"
+            )
         return self._onnx_graph(self).eval()
 
     def __sklearn_tags__(self):
@@ -852,13 +861,6 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             "validation_fraction": self.validation_fraction,
             "max_steps": self.max_steps,
         }
-
-    def _check_unstretched(self, method: str, why: str) -> None:
-        if self.stretch_to is not None:
-            raise ValueError(
-                f"{method} needs stretch_to=None ({why}, which stretch_to={self.stretch_to} resamples); "
-                "call set_params(stretch_to=None) first"
-            )
 
     def _validate_input(self, X, *, reset: bool) -> Panel:
         if _is_tabular(X):

@@ -114,7 +114,7 @@ value_dropout : float in [0, 1), default={value_dropout_default}
 """
 
 _STRETCH_PARAMETER = """\
-stretch_to : int or None, default=None
+stretch_to : int or None, default={stretch_default}
     Resample every series shorter than this many time steps linearly to this length
     (over its own span, time stamps too) before scaling and encoding, in ``fit``,
     ``transform``, ``score`` and fine-tuning alike. A series ends at its last observed
@@ -123,7 +123,10 @@ stretch_to : int or None, default=None
     the time scale it learned: the shipped checkpoint's windows are 128 steps, and
     ``from_pretrained`` gives it ``stretch_to=128``, chosen by cross-validation on
     training splits (``docs/pretrained.md``).
-    ``reconstruct`` and ``to_onnx`` work on ``X``'s own steps and need None.
+    {stretch_choice}
+    ``reconstruct`` resamples its reconstruction of a stretched series back onto the
+    series' own steps; ``to_onnx`` exports the network on ``X``'s own steps and needs
+    None.
 """
 
 #: The shared texts, by marker name.

@@ -181,8 +181,7 @@ def stretch(panel: Panel, length: int) -> Panel:
     >>> stretched.values[0, 0], stretched.lengths
     (array([0. , 0.5, 1. , nan, nan, 3. , 3. ], dtype=float32), array([7]))
     """
-    # `to_panel` refuses a series with no observed value, so every series has a last observed step
-    ends = panel.n_timepoints - panel.observed.any(axis=1)[:, ::-1].argmax(axis=1)  # (n,)
+    ends = series_ends(panel)  # (n,)
     short = np.flatnonzero(ends < length)
     if not short.size:
         return panel
@@ -208,6 +207,48 @@ def stretch(panel: Panel, length: int) -> Panel:
     lengths = panel.lengths.copy()
     lengths[short] = length
     return Panel(values, ~np.isnan(values), times, lengths)
+
+
+def series_ends(panel: Panel) -> np.ndarray:
+    """Each series' number of steps up to its last observed one, (n_series,) int64."""
+    # `to_panel` refuses a series with no observed value, so every series has a last observed step
+    return panel.n_timepoints - panel.observed.any(axis=1)[:, ::-1].argmax(axis=1)
+
+
+def shrink(values: np.ndarray, ends: np.ndarray, length: int, n_timepoints: int) -> np.ndarray:
+    """Grid values of a `stretch`-ed panel back on the steps of the panel it was stretched from.
+
+    The inverse resampling of ``stretch(panel, length)``: ``values`` (n_series,
+    n_channels, >= ``length``) lie on the stretched grid, ``ends`` are the unstretched
+    series' `series_ends`. Step ``t`` of a series of ``L < length`` steps lies at
+    position ``t (length - 1) / (L - 1)`` of the stretched grid and takes the linear
+    interpolation of the two values around it; its steps from ``L`` on (the grid's
+    padding) take its last value. Series of at least ``length`` steps were not
+    stretched and keep their values. Returns (n_series, n_channels, ``n_timepoints``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_msae import to_panel
+    >>> from sklearn_msae._panel import series_ends, shrink, stretch
+    >>> panel = to_panel([np.array([0.0, 2.0, 4.0])])
+    >>> stretched = stretch(panel, 5)
+    >>> shrink(stretched.values, series_ends(panel), 5, panel.n_timepoints)[0, 0]
+    array([0., 2., 4.], dtype=float32)
+    """
+    shrunk = values[:, :, :n_timepoints].copy()  # (n, C, T)
+    short = np.flatnonzero(ends < length)
+    if short.size:
+        steps = np.arange(n_timepoints)[None, :]  # (1, T)
+        spans = np.maximum(ends[short, None] - 1, 1)  # (S, 1); a one-step series sits at position 0
+        position = np.minimum(steps, ends[short, None] - 1) * (length - 1) / spans  # (S, T)
+        left = np.floor(position).astype(np.int64)
+        right = np.minimum(left + 1, length - 1)
+        weight = (position - left)[:, None]  # (S, 1, T)
+        series = values[short]  # (S, C, >= length)
+        at = lambda index: np.take_along_axis(series, index[:, None, :], axis=2)  # (S, C, T)  # noqa: E731
+        shrunk[short] = (1 - weight) * at(left) + weight * at(right)
+    return shrunk
 
 
 def n_series(X) -> int:

@@ -54,6 +54,8 @@ complete data and 0.842 against 0.749 with 30 % of the steps dropped; on held-ou
 training series of BasicMotions, RacketSports and Epilepsy it more than halved what
 random single values removed at inference cost (11.9 % to 4.6 % relative accuracy;
 in a second run 4.5 %, against 6.1 % for a rate of 0.8).""",
+    stretch_default="None",
+    stretch_choice="""AIM_STRETCH_TODO""",
 )
 class AIMEmbedder(BaseMAEEmbedder):
     """LSM-2 Adaptive and Inherited Masking (AIM) embeddings of incomplete time series.

@@ -132,13 +132,6 @@ class MAEImputer(TransformerMixin, BaseEstimator):
         >>> imputer.embedder_.n_channels_, hasattr(embedder, "net_")  # a fitted clone; embedder is untouched
         (6, False)
         """
-        # any estimator with `reconstruct` may be the embedder: only this library's have stretch_to
-        stretch_to = getattr(self.embedder, "stretch_to", None)
-        if stretch_to is not None:
-            raise ValueError(
-                f"embedder has stretch_to={stretch_to}, which resamples the series, but an imputer fills X's own "
-                "time steps: use an embedder with stretch_to=None"
-            )
         self.embedder_ = clone(self.embedder).fit(X)
         return self
 

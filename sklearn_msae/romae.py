@@ -59,7 +59,14 @@ class _RoMAEGraph(TransformGraph):
         )
 
 
-@doc(inference_methods="``transform``, ``score``, ``reconstruct`` and ``interpolate``", transform_parameters="``layer``, ``pooling``")
+@doc(
+    inference_methods="``transform``, ``score``, ``reconstruct`` and ``interpolate``",
+    transform_parameters="``layer``, ``pooling``",
+    stretch_default="None",
+    stretch_choice="""\
+RoMAE's positions are the time stamps themselves, so a short series already has
+its own time scale; stretching was not cross-validated for it.""",
+)
 class RoMAEEmbedder(BaseMAEEmbedder):
     """Rotary masked-autoencoder (RoMAE) embeddings of irregularly sampled time series.
 

@@ -233,13 +233,11 @@ def test_channel_count_differs_after_fit(fitted, method):
         getattr(fitted, method)(good()[:, 0])  # 2-D input: univariate series
 
 
-@pytest.mark.parametrize("method", ["reconstruct", "onnx_graph"])
-def test_methods_on_x_own_steps_refuse_stretch_to(fitted, method):
-    """reconstruct returns, and the ONNX graph embeds, X on its own steps: stretch_to cannot apply there."""
+def test_onnx_graph_refuses_stretch_to(fitted):
+    """The ONNX graph embeds X on its own steps: stretch_to cannot apply there, so it is named, not dropped."""
     stretching = copy.deepcopy(fitted).set_params(stretch_to=64)
-    args = (good(),) if method == "reconstruct" else ()
-    with pytest.raises(ValueError, match=rf"{method}.* needs stretch_to=None .*stretch_to=64 resamples"):
-        getattr(stretching, method)(*args)
+    with pytest.raises(ValueError, match=r"onnx_graph.* needs stretch_to=None .*stretch_to=64 resamples"):
+        stretching.onnx_graph()
 
 
 def test_a_channel_unobserved_at_transform_is_not_an_error(fitted):

@@ -189,9 +189,19 @@ def test_reconstruct_fills_nan_and_keeps_observed_values_bit_identical(basic_mot
         pd.testing.assert_frame_equal(result[original.notna()], original[original.notna()])
 
 
+def test_reconstruct_of_series_longer_than_stretch_to_ignores_it(basic_motions):
+    """Only series shorter than stretch_to are resampled: BasicMotions' 100 steps are reconstructed as without it."""
+    X_train, _, X_test, _ = basic_motions
+    embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, stretch_to=64).fit(X_train)
+    X_gappy = X_test.copy()
+    X_gappy[np.random.default_rng(0).random(X_gappy.shape) < 0.3] = np.nan
+    np.testing.assert_array_equal(embedder.reconstruct(X_gappy), embedder.set_params(stretch_to=None).reconstruct(X_gappy))
+
+
 def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_path):
     """size="auto": two wide levels below 64 steps, small's four from 64 on; known once fitted."""
-    embedder = HiMAEEmbedder(max_epochs=1, random_state=0)
+    # stretch_to=None: the default stretches every series to at least 128 steps, which auto then reads
+    embedder = HiMAEEmbedder(max_epochs=1, random_state=0, stretch_to=None)
     assert embedder.size == "auto"
     with pytest.raises(NotFittedError, match="size='auto' sets the number of levels .* fit first"):
         embedder.n_levels

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_msae import to_panel
-from sklearn_msae._panel import from_panel, stretch
+from sklearn_msae._panel import from_panel, series_ends, shrink, stretch
 
 
 def test_numpy_3d_keeps_values_and_marks_nan_unobserved():
@@ -237,3 +237,30 @@ def test_stretch_stretches_a_gap_and_never_fills_it():
 def test_stretch_leaves_long_series_alone():
     panel = to_panel(np.ones((2, 3, 50)))
     assert stretch(panel, 50) is panel and stretch(panel, 10) is panel
+
+
+def test_shrink_resamples_the_stretched_grid_back_onto_each_series_steps():
+    """`shrink` against an independent np.interp reference, on series of unequal lengths and one left alone."""
+    rng = np.random.default_rng(0)
+    X = np.full((3, 2, 40), np.nan)
+    X[0, :, :30] = rng.normal(size=(2, 30))
+    X[1, :, :1] = rng.normal(size=(2, 1))  # one step: the whole stretched series is that step
+    X[2] = rng.normal(size=(2, 40))  # >= 32 steps: never stretched
+    panel = to_panel(X)
+    grid = rng.normal(size=(3, 2, 40))  # any values on the stretched grid, e.g. a reconstruction
+    shrunk = shrink(grid, series_ends(panel), 32, panel.n_timepoints)
+    assert shrunk.shape == X.shape
+    steps = np.linspace(0, 31, 30)  # the 30 steps' positions on the 32-step grid
+    for channel in range(2):
+        np.testing.assert_allclose(shrunk[0, channel, :30], np.interp(steps, np.arange(32), grid[0, channel, :32]))
+        np.testing.assert_allclose(shrunk[0, channel, 30:], grid[0, channel, 31])  # padding: the last value
+        np.testing.assert_allclose(shrunk[1, channel], grid[1, channel, 0])
+    np.testing.assert_array_equal(shrunk[2], grid[2])
+
+
+def test_shrink_undoes_stretch_where_the_series_is_linear():
+    """Linear interpolation both ways is exact on a ramp: stretch then shrink gives the series back."""
+    X = np.stack([np.arange(25.0), 3 - 0.5 * np.arange(25.0)])[None]  # (1, 2, 25)
+    panel = to_panel(X)
+    stretched = stretch(panel, 128)
+    np.testing.assert_allclose(shrink(stretched.values, series_ends(panel), 128, 25), X, atol=1e-5)
