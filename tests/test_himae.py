@@ -50,7 +50,7 @@ def test_transform_switches_a_module_left_in_training_mode_to_eval(basic_motions
 
 def test_changing_transform_only_parameters_needs_no_refit(basic_motions):
     X_train = basic_motions[0]
-    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    embedder = HiMAEEmbedder(**TINY, stretch_to=None).fit(X_train)  # on the series' own 100 steps
     widths = (8, 16, 32, 64)
     for layer, width in zip([1, 2, 3, 4, -1, -4], [*widths, widths[-1], widths[0]]):
         assert embedder.set_params(layer=layer).transform(X_train[:3]).shape == (3, width)
@@ -142,7 +142,7 @@ def test_invalid_hyperparameters_raise_with_the_parameter_name(basic_motions, pa
 
 def test_transform_errors_name_the_shape(basic_motions):
     X_train = basic_motions[0][:4]
-    embedder = HiMAEEmbedder(**TINY).fit(X_train)
+    embedder = HiMAEEmbedder(**TINY, stretch_to=None).fit(X_train)  # stretched, any length below 128 would do
     with pytest.raises(ValueError, match="X has 5 channels, but the estimator was fitted with 6"):
         embedder.transform(X_train[:, :5])
     with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 100; got 60"):

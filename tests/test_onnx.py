@@ -33,7 +33,8 @@ def with_gaps(X):
 
 @pytest.fixture(scope="module")
 def himae(basic_motions):
-    return HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(basic_motions[0])
+    # the graph embeds X on its own steps: HiMAE's default stretch_to=128 would resample BasicMotions' 100
+    return HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0, stretch_to=None).fit(basic_motions[0])
 
 
 @pytest.mark.parametrize("layer, pooling", [(1, "meanmax"), ("all", "flatten")])
@@ -63,7 +64,8 @@ def test_aim_matches_transform_and_gives_nan_for_an_empty_series(basic_motions, 
 @pytest.mark.parametrize("cls", [HiMAEEmbedder, AIMEmbedder])
 def test_channel_independent_networks_match_transform(cls, basic_motions, tmp_path):
     X = basic_motions[0]
-    embedder = cls(size="tiny", channel_mode="independent", channel_pooling="meanmax", max_epochs=1, random_state=0)
+    embedder = cls(size="tiny", channel_mode="independent", channel_pooling="meanmax", max_epochs=1, random_state=0,
+                   stretch_to=None)
     embedder.fit(X)
     path = embedder.to_onnx(tmp_path / "model.onnx")
     X_gappy = with_gaps(X)  # a sensor off: left out of the channel pooling in the graph too
