@@ -249,8 +249,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> from sklearn_msae import HiMAEEmbedder
         >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
         >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X)
-        >>> embedder.n_channels_, embedder.n_timepoints_
-        (6, 100)
+        >>> embedder.n_channels_, embedder.n_timepoints_  # 100 steps, stretched to 128 (stretch_to)
+        (6, 128)
         >>> len(embedder.net_.history)  # one entry per epoch
         2
         """
@@ -541,7 +541,16 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> score < 0, score == embedder.score(X)  # the same masks at every call
         (True, True)
         """
-        losses = inference_outputs(self, X, lambda module, batch, panel, rows: float(module(**batch)[0]))
+        def batch_loss(module, batch, panel, rows):
+            loss = float(module(**batch)[0])
+            if not math.isfinite(loss):  # the network overflowed, as `transform` reports for the embedding
+                raise EmbeddingOverflowError(
+                    f"X: the reconstruction of series {rows.start}..{rows.stop - 1} overflows float32: their values "
+                    "are far beyond the channel scale the embedder was fitted on; scale X as the training data was"
+                )
+            return loss
+
+        losses = inference_outputs(self, X, batch_loss)
         total, count = 0.0, 0
         with forked_rng(self.net_.device):
             torch.manual_seed(0)
@@ -741,7 +750,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> from sklearn_msae import HiMAEEmbedder
         >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
         >>> X = X.astype(np.float32)
-        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
+        >>> # the graph embeds X on its own steps: no stretching to 128 (HiMAE's default stretch_to)
+        >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, stretch_to=None).fit(X)
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = embedder.to_onnx(Path(folder) / "himae.onnx")
         ...     session = onnxruntime.InferenceSession(path)

@@ -154,7 +154,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
     n_channels_ : int
         Number of channels seen in ``fit``.
     n_timepoints_ : int
-        Length of the longest series seen in ``fit``.
+        Length of the longest series seen in ``fit``, after ``stretch_to``.
     channel_center_, channel_scale_ : ndarray of shape (n_channels_,)
         Per-channel normalisation learned in ``fit``.
     n_features_in_ : int

@@ -510,7 +510,11 @@ def test_data_far_beyond_the_training_scale(fitted, name):
     X = np.array([[[1.2573022e29], [-1.3210486e29]]], dtype=np.float32)
     assert np.isfinite(fitted[name].score(X))
     huge = np.array([[[3e38], [-3e38]]], dtype=np.float32)
-    assert np.isfinite(fitted[name].score(huge))
+    try:
+        # stretched to 128 steps (HiMAE's stretch_to), such values overflow the network itself
+        assert np.isfinite(fitted[name].score(huge))
+    except ValueError as error:
+        assert "overflows float32" in str(error) and "series 0" in str(error)
     try:
         assert np.isfinite(fitted[name].transform(huge)).all()
     except ValueError as error:

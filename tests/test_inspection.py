@@ -76,5 +76,8 @@ def test_plot_reconstruction_draws_observed_hidden_and_reconstructed_values(basi
 def test_resolution_profile_enumerates_the_levels_the_data_chose():
     """size="auto" knows its depth once fitted: the default layers follow the fitted network."""
     X, y = load_italy_power_demand(split="train", return_type="numpy3D")  # 24 steps: two levels
-    profile = resolution_profile(HiMAEEmbedder(max_epochs=1, random_state=0), X, y, cv=2)
+    profile = resolution_profile(HiMAEEmbedder(max_epochs=1, random_state=0, stretch_to=None), X, y, cv=2)
     assert profile["layer"].tolist() == [1, 2, 1, 2]
+    # stretched to 128 steps (the default stretch_to), the same series get small's four levels
+    profile = resolution_profile(HiMAEEmbedder(max_epochs=1, random_state=0), X, y, cv=2)
+    assert profile["layer"].tolist() == [1, 2, 3, 4] * 2

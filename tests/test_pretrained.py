@@ -9,7 +9,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
+from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder, to_panel
+from sklearn_msae._panel import stretch
 
 FAST = {
     HiMAEEmbedder: dict(size="tiny"),
@@ -45,7 +46,8 @@ def test_refit_scaling_learns_only_the_normalisation(saved, basic_motions):
     source, path = saved
     X_test = basic_motions[2]
     embedder = HiMAEEmbedder(**FAST[HiMAEEmbedder], **COMMON, pretrained=path, pretrained_scaling="refit").fit(X_test)
-    np.testing.assert_allclose(embedder.channel_center_, np.nanmean(X_test, axis=(0, 2)), rtol=1e-5, atol=1e-6)
+    seen = stretch(to_panel(X_test), 128).values  # what the network reads: 100 steps stretched to 128 (stretch_to)
+    np.testing.assert_allclose(embedder.channel_center_, np.nanmean(seen, axis=(0, 2)), rtol=1e-5, atol=1e-6)
     assert not np.allclose(embedder.channel_center_, source.channel_center_)
     for ours, theirs in zip(embedder.net_.module_.parameters(), source.net_.module_.parameters()):
         np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
