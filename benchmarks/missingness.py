@@ -32,10 +32,9 @@ Methods:
   observed tokens, gaps filled linearly under the mask tokens), NaN-native; the patch
   size is 10 (the paper's) except on RacketSports, whose series are only 30 steps long:
   5 there, so a channel has 6 tokens rather than 3.
-- ``HiMAE``: `HiMAEEmbedder` defaults (``size="auto"``: "small"'s four levels on
-  BasicMotions and Epilepsy, two levels of 32 and 64 channels on RacketSports' 30 steps;
-  100 epochs, every level, mean pooling over the observed steps, gaps filled linearly
-  along time).
+- ``HiMAE``: `HiMAEEmbedder` defaults (series shorter than 128 steps, BasicMotions' and
+  RacketSports', resampled to 128, ``stretch_to``; "small"'s four levels; 100 epochs,
+  every level, mean pooling over the observed steps, gaps filled linearly along time).
 - ``Checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split (issue 20).
 - ``MiniRocket + interpolation``: sktime's ``MiniRocketMultivariate`` (10,000 kernels) on
