@@ -198,6 +198,16 @@ def test_reconstruct_of_series_longer_than_stretch_to_ignores_it(basic_motions):
     np.testing.assert_array_equal(embedder.reconstruct(X_gappy), embedder.set_params(stretch_to=None).reconstruct(X_gappy))
 
 
+def test_flatten_pooling_reads_the_stretched_length(basic_motions):
+    """With stretch_to, every shorter series reaches the fitted length: only a longer one is refused."""
+    X = basic_motions[0][:8]
+    embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, layer=1, pooling="flatten").fit(X)
+    assert embedder.n_timepoints_ == 128  # 100 steps stretched (stretch_to=128)
+    assert embedder.transform(X[:2, :, :60]).shape == embedder.transform(X[:2]).shape == (2, 8 * 65)  # level 1: 8 widths x 65 positions (128 padded to 130, halved)
+    with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 128; got 150"):
+        embedder.transform(np.concatenate([X[:2], X[:2, :, :50]], axis=2))
+
+
 def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_path):
     """size="auto": two wide levels below 64 steps, small's four from 64 on; known once fitted."""
     # stretch_to=None: the default stretches every series to at least 128 steps, which auto then reads
