@@ -203,7 +203,8 @@ def test_flatten_pooling_reads_the_stretched_length(basic_motions):
     X = basic_motions[0][:8]
     embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, layer=1, pooling="flatten").fit(X)
     assert embedder.n_timepoints_ == 128  # 100 steps stretched (stretch_to=128)
-    assert embedder.transform(X[:2, :, :60]).shape == embedder.transform(X[:2]).shape == (2, 8 * 65)  # level 1: 8 widths x 65 positions (128 padded to 130, halved)
+    # level 1: 8 channels x 65 positions (128 steps padded to 130, halved)
+    assert embedder.transform(X[:2, :, :60]).shape == embedder.transform(X[:2]).shape == (2, 8 * 65)
     with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 128; got 150"):
         embedder.transform(np.concatenate([X[:2], X[:2, :, :50]], axis=2))
 
