@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseMAEEmbedder, IntNotBool, TransformGraph
 from ._docs import doc
-from ._panel import Panel
+from ._panel import Panel, series_ends
 from .nn.channels import CHANNEL_POOLINGS
 from .nn.himae import SIZES, HiMAE
 
@@ -22,12 +22,6 @@ _POOLING_WIDTH = {"mean": 1, "meanmax": 2}
 #: whose bottleneck (a sixteenth of the length) would hold fewer than four positions.
 AUTO_SHORT_SERIES = 64
 AUTO_SHORT_WIDTHS = (32, 64)
-
-
-def last_observed(observed: np.ndarray) -> np.ndarray:
-    """(n,) one past the last time step of each series with an observed channel; ``observed`` is (n, C, T)."""
-    steps = observed.any(axis=1)  # (n, T)
-    return steps.shape[1] - steps[:, ::-1].argmax(axis=1)
 
 
 class _HiMAEGraph(TransformGraph):
@@ -40,7 +34,7 @@ class _HiMAEGraph(TransformGraph):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         values, observed = self.scaled(X)
         steps = observed.any(1).flip(-1).to(torch.int64)  # (B, T), reversed
-        lengths = X.shape[-1] - steps.argmax(-1)  # (B,): a series ends at its last observed step, as `last_observed`
+        lengths = X.shape[-1] - steps.argmax(-1)  # (B,): a series ends at its last observed step, as `series_ends`
         values, observed = F.pad(values, (0, self.padding)), F.pad(observed, (0, self.padding))
         return self.network.embed(x=values, observed=observed, lengths=lengths, **self.embed_kwargs)
 
@@ -349,7 +343,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
             "x": np.pad(np.nan_to_num(panel.values, nan=0.0), pad),  # (n, C, T_pad): unobserved -> 0
             "observed": np.pad(panel.observed, pad),  # padding is unobserved
             # a series ends at its last observed sample: a NaN tail embeds as the shorter series it is
-            "lengths": np.minimum(panel.lengths, last_observed(panel.observed)),
+            "lengths": np.minimum(panel.lengths, series_ends(panel)),
         }
 
     def _embed_kwargs(self) -> dict:
