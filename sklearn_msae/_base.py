@@ -65,8 +65,9 @@ _DATA_LAYOUT = ("n_channels_", "n_timepoints_", "n_features_in_", "feature_names
 
 
 class EmbeddingOverflowError(ValueError):
-    """The embedding of a series with observed values is inf or NaN (data far beyond the
-    fitted scale, or a diverged network: `BaseMAEEmbedder._check_converged` tells them apart)."""
+    """The embedding of a series with observed values (or, in ``score``, its reconstruction) is
+    inf or NaN (data far beyond the fitted scale, or a diverged network:
+    `BaseMAEEmbedder._check_converged` tells them apart)."""
 
 
 class IntNotBool(Interval):

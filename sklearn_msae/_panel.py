@@ -191,18 +191,13 @@ def stretch(panel: Panel, length: int) -> Panel:
     times = np.pad(panel.times, grow[1:], constant_values=np.nan)  # (n, T')
     steps = ends[short, None]  # (S, 1): the short series' lengths
     position = np.linspace(0, steps[:, 0] - 1, length, axis=-1)  # (S, length), in each series' own steps
-    left = np.floor(position).astype(np.int64)
-    right = np.minimum(left + 1, steps - 1)
-    weight = position - left  # (S, length)
-    nearest = np.where(weight < 0.5, left, right)
+    left, right, weight = _bracket(position, steps - 1)
     series = panel.values[short]  # (S, C, T)
-    at = lambda index: np.take_along_axis(series, index[:, None, :], axis=2)  # (S, C, length)  # noqa: E731
-    between = (1 - weight[:, None]) * at(left) + weight[:, None] * at(right)  # NaN where either is unobserved
-    values[short, :, :length] = np.where(np.isnan(between), at(nearest), between)
+    between = _lerp(series, left, right, weight)  # (S, C, length): NaN where either neighbour is unobserved
+    nearer = _gather(series, np.where(weight < 0.5, left, right))  # (S, C, length)
+    values[short, :, :length] = np.where(np.isnan(between), nearer, between)
     values[short, :, length:] = np.nan
-    short_times = panel.times[short]  # (S, T)
-    times[short, :length] = ((1 - weight) * np.take_along_axis(short_times, left, axis=1)
-                             + weight * np.take_along_axis(short_times, right, axis=1))  # fmt: skip
+    times[short, :length] = _lerp(panel.times[short][:, None], left, right, weight)[:, 0]
     times[short, length:] = np.nan
     lengths = panel.lengths.copy()
     lengths[short] = length
@@ -242,13 +237,25 @@ def shrink(values: np.ndarray, ends: np.ndarray, length: int, n_timepoints: int)
         steps = np.arange(n_timepoints)[None, :]  # (1, T)
         spans = np.maximum(ends[short, None] - 1, 1)  # (S, 1); a one-step series sits at position 0
         position = np.minimum(steps, ends[short, None] - 1) * (length - 1) / spans  # (S, T)
-        left = np.floor(position).astype(np.int64)
-        right = np.minimum(left + 1, length - 1)
-        weight = (position - left)[:, None]  # (S, 1, T)
-        series = values[short]  # (S, C, >= length)
-        at = lambda index: np.take_along_axis(series, index[:, None, :], axis=2)  # (S, C, T)  # noqa: E731
-        shrunk[short] = (1 - weight) * at(left) + weight * at(right)
+        shrunk[short] = _lerp(values[short], *_bracket(position, length - 1))
     return shrunk
+
+
+def _bracket(position: np.ndarray, last) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The steps around each fractional ``position`` (S, L) -- the right one capped at ``last`` -- and its weight."""
+    left = np.floor(position).astype(np.int64)
+    return left, np.minimum(left + 1, last), position - left
+
+
+def _gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values`` (S, C, T) at the steps ``index`` (S, L) of each series, in every channel: (S, C, L)."""
+    return np.take_along_axis(values, index[:, None, :], axis=2)
+
+
+def _lerp(values: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``values`` (S, C, T) between the steps ``left`` and ``right`` (S, L): (S, C, L)."""
+    weight = weight[:, None]  # (S, 1, L)
+    return (1 - weight) * _gather(values, left) + weight * _gather(values, right)
 
 
 def n_series(X) -> int:

@@ -142,7 +142,8 @@ def test_invalid_hyperparameters_raise_with_the_parameter_name(basic_motions, pa
 
 def test_transform_errors_name_the_shape(basic_motions):
     X_train = basic_motions[0][:4]
-    embedder = HiMAEEmbedder(**TINY, stretch_to=None).fit(X_train)  # stretched, any length below 128 would do
+    # on its own 100 steps: stretched to 128, a 60-step series would reach the fitted length too
+    embedder = HiMAEEmbedder(**TINY, stretch_to=None).fit(X_train)
     with pytest.raises(ValueError, match="X has 5 channels, but the estimator was fitted with 6"):
         embedder.transform(X_train[:, :5])
     with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 100; got 60"):
