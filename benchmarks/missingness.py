@@ -254,7 +254,7 @@ def main(argv=None) -> None:
                         help="60 / 40 splits of the training splits; the test splits are not read")
     parser.add_argument("--methods", nargs="+", choices=METHODS[:-1], default=METHODS[:-1],
                         help="embedders run beside MiniRocket + interpolation (default: all)")
-    parser.add_argument("--aim", type=json.loads, default={}, help='extra AIMEmbedder parameters, e.g. \'{"value_consistency": 1}\'')
+    parser.add_argument("--aim", type=json.loads, default={}, help='extra AIMEmbedder parameters, e.g. \'{"value_dropout": 0.8}\'')
     args = parser.parse_args(argv)
     if "AIM" not in args.methods:
         parser.error("--methods must include AIM: the report's targets are AIM's")

@@ -74,10 +74,7 @@ CANDIDATES = {
             "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5},
             # a 30-step series is three 10-step patches: stretched, it is six or thirteen tokens
             "linear-vd-stretch64": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 64},
-            "linear-vd-stretch128": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 128},
-            # the encoder's outputs with the dropped values pulled towards those with every value (value_consistency)
-            "linear-vd-vc0.3": {"gap_fill": "linear", "value_dropout": 0.5, "value_consistency": 0.3},
-            "linear-vd-vc1": {"gap_fill": "linear", "value_dropout": 0.5, "value_consistency": 1.0}},
+            "linear-vd-stretch128": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 128}},
     "romae": {
         "default": {},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16

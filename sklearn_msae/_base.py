@@ -43,8 +43,8 @@ _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "skle
 #: Parameters added after ``_FORMAT`` was fixed, with the value every model saved without them was trained
 #: with: a config that lacks one reads as that value, in its params (and in its network's kwargs for those
 #: the network takes, `_ADDED_MODULE_KWARGS`).
-_ADDED_PARAMS = {"value_dropout": 0.0, "stretch_to": None, "value_consistency": 0.0}
-_ADDED_MODULE_KWARGS = ("value_dropout", "value_consistency")
+_ADDED_PARAMS = {"value_dropout": 0.0, "stretch_to": None}
+_ADDED_MODULE_KWARGS = ("value_dropout",)
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = (

@@ -148,13 +148,6 @@ class AIMEmbedder(BaseMAEEmbedder):
         paper's configuration is ``pooling="mean", gap_fill="zero", value_dropout=0``:
         ``AIMEmbedder.paper()``.
     {value_dropout_parameter}
-    value_consistency : float, default=0.0
-        Weight of a second pretraining loss that pulls the encoder's outputs for the
-        visible tokens of a series with ``value_dropout``'s values hidden (and filled
-        by ``gap_fill``) towards its outputs for the same tokens with every observed
-        value: the encoder learns to read scattered gaps as the complete series.
-        0 adds nothing (the paper); it needs ``value_dropout > 0``. Each step then
-        runs the encoder a second time, without gradients.
     {channel_parameters}
     scaling : {"standard", "minmax"} or None, default="standard"
         Per-channel normalisation learned in ``fit`` on observed values: z-score, the
@@ -235,7 +228,6 @@ class AIMEmbedder(BaseMAEEmbedder):
         "contiguous_temporal": ["boolean"],
         "gap_fill": [StrOptions({"linear", "zero"})],
         "value_dropout": [Interval(Real, 0, 1, closed="left")],
-        "value_consistency": [Interval(Real, 0, None, closed="left")],
         "channel_mode": [StrOptions({"joint", "independent"})],
         "channel_pooling": [StrOptions(set(CHANNEL_POOLINGS))],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
@@ -261,7 +253,6 @@ class AIMEmbedder(BaseMAEEmbedder):
         contiguous_temporal=True,
         gap_fill="linear",
         value_dropout=0.5,
-        value_consistency=0.0,
         channel_mode="joint",
         channel_pooling="mean",
         scaling="standard",
@@ -306,7 +297,6 @@ class AIMEmbedder(BaseMAEEmbedder):
         self.contiguous_temporal = contiguous_temporal
         self.gap_fill = gap_fill
         self.value_dropout = value_dropout
-        self.value_consistency = value_consistency
         self.channel_mode = channel_mode
         self.channel_pooling = channel_pooling
         self.scaling = scaling
@@ -361,7 +351,6 @@ class AIMEmbedder(BaseMAEEmbedder):
             "contiguous_temporal": self.contiguous_temporal,
             "gap_fill": self.gap_fill,
             "value_dropout": self.value_dropout,
-            "value_consistency": self.value_consistency,
         }
 
     def _tokenize(self, panel: Panel) -> dict[str, np.ndarray]:

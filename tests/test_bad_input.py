@@ -348,7 +348,6 @@ OWN_PARAMS = {
         ("decoder_depth", 0), ("decoder_num_heads", 0), ("mlp_ratio", 0.0), ("drop_path", 1.0), ("drop_path", -0.1),
         ("random_ratio", 0.0), ("temporal_ratio", 1.0), ("sensor_ratio", 0.0), ("clip", 0.0), ("clip", -1.0),
         ("size", "huge"), ("pooling", "cls"), ("value_dropout", 1.0), ("value_dropout", "half"),
-        ("value_consistency", -1.0), ("value_consistency", "strong"),
     ],
     "RoMAEEmbedder": [
         ("time_scale", 0.0), ("time_scale", -1.0), ("time_scale", "fast"), ("embed_dim", 0), ("depth", 0),

@@ -230,17 +230,13 @@ def test_a_folder_saved_before_value_dropout_and_stretch_to_loads_as_it_was_trai
     """Folders saved before the parameters existed lack them: they read as 0 and None, what they were trained with."""
     embedder = make(name, value_dropout=0.0, stretch_to=None).fit(X)  # as every model was trained then
     embedder.save_pretrained(tmp_path)
-    added_to_aim = ["value_consistency"] if name == "AIMEmbedder" else []
 
     def as_saved_before(config):
         del config["params"]["value_dropout"], config["module_kwargs"]["value_dropout"], config["params"]["stretch_to"]
-        for added in added_to_aim:
-            del config["params"][added], config["module_kwargs"][added]
 
     edit_config(tmp_path, as_saved_before)
     loaded = CONFIGS[name][0].from_pretrained(tmp_path)
     assert loaded.value_dropout == 0.0 and loaded.stretch_to is None
-    assert all(getattr(loaded, added) == 0.0 for added in added_to_aim)
     assert_same_outputs(loaded, outputs(embedder, X), X)
 
 

@@ -85,12 +85,6 @@ class AIM(nn.Module):
         Pretraining also hides from the encoder a fraction, drawn per series from
         [0, value_dropout), of the observed values (`drop_values`) and reconstructs them;
         0 hides whole tokens only (the paper).
-    value_consistency : float
-        Weight of a second pretraining loss: the mean squared distance between the
-        encoder's outputs for the visible tokens with `value_dropout`'s values hidden
-        and, as a fixed target, with every observed value; it teaches the encoder to
-        read a series with scattered gaps as it reads the complete one. 0 adds nothing
-        (the paper), as does a ``value_dropout`` of 0.
     """
 
     def __init__(
@@ -111,12 +105,11 @@ class AIM(nn.Module):
         contiguous_temporal: bool = True,
         gap_fill: str = "zero",
         value_dropout: float = 0.0,
-        value_consistency: float = 0.0,
     ):
         super().__init__()
         if gap_fill not in ("zero", "linear"):
             raise ValueError(f"gap_fill must be 'zero' or 'linear', got {gap_fill!r}")
-        self.gap_fill, self.value_dropout, self.value_consistency = gap_fill, value_dropout, value_consistency
+        self.gap_fill, self.value_dropout = gap_fill, value_dropout
         for name, width in (("embed_dim", embed_dim), ("decoder_embed_dim", decoder_embed_dim)):
             if width % 4:
                 raise ValueError(f"{name} must be a multiple of 4 for the 2-D sin-cos positions; got {width}")
@@ -210,25 +203,19 @@ class AIM(nn.Module):
         return kept.new_zeros(B, num_tokens, d).scatter(1, ids_keep[..., None].expand(-1, -1, d), kept)
 
     def forward_encoder(
-        self,
-        tokens: torch.Tensor,
-        token_observed: torch.Tensor,
-        mask: torch.Tensor,
-        drop_ratio: float = 0.5,
-        selection: tuple[torch.Tensor, torch.Tensor] | None = None,
+        self, tokens: torch.Tensor, token_observed: torch.Tensor, mask: torch.Tensor, drop_ratio: float = 0.5
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode the tokens not dropped by `hybrid_selection` (at most ``drop_ratio`` of them).
 
         ``tokens`` (B, N, P) are `fill_gaps`' values wherever ``token_observed`` (B, N, P)
-        is False. ``selection`` is `hybrid_selection`'s ``(ids_keep, attend)`` when the
-        caller made it (two views of one masked batch), in which case ``drop_ratio`` is unused.
+        is False.
         Returns the latent (B, N - D, embed_dim) and the kept indices ``ids_keep`` (B, N - D).
         """
         # interpolated gaps read as observed: the flags would otherwise carry the gap pattern into every embedding
         flags = token_observed if self.gap_fill == "zero" else torch.ones_like(token_observed)
         h = self.value_embed(torch.cat([tokens, flags.to(tokens.dtype)], dim=-1))  # (B, N, d)
         h = h + self._positions(tokens.shape[1], h.shape[-1], h.device)
-        ids_keep, attend = hybrid_selection(mask, drop_ratio) if selection is None else selection  # (B, N - D) each
+        ids_keep, attend = hybrid_selection(mask, drop_ratio)  # (B, N - D) each
         h = h.gather(1, ids_keep[..., None].expand(-1, -1, h.shape[-1]))  # (B, N - D, d)
         # hidden tokens that were not dropped still attend, but no token may attend to them
         bias = key_padding_bias(attend, h.dtype)  # (B, 1, 1, N - D)
@@ -276,30 +263,10 @@ class AIM(nn.Module):
         mask = self.mask_tokens(inherited)  # (B, N)
         # (B, N, P): the encoder reads nothing hidden
         inputs = self.fill_gaps(tokens.masked_fill(~token_seen, 0.0), token_seen & ~mask[..., None])
-        selection = hybrid_selection(mask)  # (B, N - D) each
-        latent, ids_keep = self.forward_encoder(inputs, token_seen, mask, selection=selection)
+        latent, ids_keep = self.forward_encoder(inputs, token_seen, mask)
         pred = self.forward_decoder(latent, ids_keep, mask)  # (B, N, P)
         loss = self.forward_loss(tokens, pred, mask[..., None] | token_dropped, token_observed)
-        if self.value_consistency and dropped.any():
-            loss = loss + self.value_consistency * self.consistency_loss(latent, tokens, token_observed, mask, selection)
         return loss, self.unpatchify(pred), self.unpatchify(mask[..., None].expand_as(pred))
-
-    def consistency_loss(
-        self,
-        latent: torch.Tensor,
-        tokens: torch.Tensor,
-        token_observed: torch.Tensor,
-        mask: torch.Tensor,
-        selection: tuple[torch.Tensor, torch.Tensor],
-    ) -> torch.Tensor:
-        """Mean squared distance of ``latent`` (B, N - D, d), the visible tokens encoded with values
-        dropped, to the same tokens encoded with every observed value (no gradient: a target that
-        could move towards the gappy view would let both collapse)."""
-        with torch.no_grad():
-            complete = self.fill_gaps(tokens, token_observed & ~mask[..., None])  # (B, N, P)
-            target, _ = self.forward_encoder(complete, token_observed, mask, selection=selection)  # (B, N - D, d)
-        attend = selection[1][..., None]  # (B, N - D, 1): key-masked tokens' outputs are never read
-        return masked_mse(latent, target, attend.expand_as(latent))
 
     # ---- inference -------------------------------------------------------------------
 

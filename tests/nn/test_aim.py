@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sklearn_msae.nn.aim import AIM, SIZES, sincos_position_embedding
-from sklearn_msae.nn.masking import hybrid_selection, inherited_mask
+from sklearn_msae.nn.masking import inherited_mask
 
 C, P, T = 3, 4, 32  # 3 channels x 8 time patches = 24 tokens
 TINY = dict(patch_size=P, embed_dim=16, depth=2, num_heads=2, decoder_embed_dim=8, decoder_depth=1, decoder_num_heads=2)
@@ -120,62 +120,6 @@ def test_value_dropout_acts_in_pretraining_only(model):
         assert torch.equal(a, b)
     torch.manual_seed(5)
     assert not torch.equal(with_dropout.train()(x, observed)[0], outputs[0][0])
-
-
-def test_value_consistency_pulls_the_gappy_view_towards_the_complete_one(monkeypatch):
-    """The loss adds the weighted mean squared distance between the encoder's outputs with the dropped
-    values and with every value, on the same kept tokens; the complete view is a target without gradient."""
-    x, observed = make_batch()
-    dropped = observed & (torch.rand(observed.shape, generator=torch.Generator().manual_seed(3)) < 0.3)
-    monkeypatch.setattr("sklearn_msae.nn.aim.drop_values", lambda observed, max_rate: dropped & observed)
-    torch.manual_seed(0)
-    plain = AIM(C, **TINY, gap_fill="linear", value_dropout=0.3).train()
-    weighted = AIM(C, **TINY, gap_fill="linear", value_dropout=0.3, value_consistency=2.0).train()
-    weighted.load_state_dict(plain.state_dict())
-    captured = {}
-    consistency_loss = weighted.consistency_loss
-
-    def spy(latent, *args):
-        captured["value"] = consistency_loss(latent, *args)
-        captured["latent"] = latent
-        return captured["value"]
-
-    monkeypatch.setattr(weighted, "consistency_loss", spy)
-    losses = []
-    for network in (plain, weighted):
-        torch.manual_seed(2)
-        losses.append(network(x, observed)[0])
-    assert captured["value"] > 0
-    torch.testing.assert_close(losses[1], losses[0] + 2.0 * captured["value"])
-    captured["value"].backward()
-    assert weighted.value_embed.weight.grad.abs().sum() > 0  # through the gappy view only
-
-
-def test_value_consistency_adds_nothing_without_dropped_values(model):
-    """With no value dropped (value_dropout 0, or eval mode) both views are one: the loss is the paper's."""
-    x, observed = make_batch()
-    for dropout, mode in ((0.0, "train"), (0.5, "eval")):
-        torch.manual_seed(0)
-        plain = getattr(AIM(C, **TINY, value_dropout=dropout), mode)()
-        weighted = getattr(AIM(C, **TINY, value_dropout=dropout, value_consistency=5.0), mode)()
-        weighted.load_state_dict(plain.state_dict())
-        losses = []
-        for network in (plain, weighted):
-            torch.manual_seed(4)
-            losses.append(network(x, observed)[0])
-        assert torch.equal(*losses)
-
-
-def test_consistency_loss_is_zero_for_identical_views():
-    torch.manual_seed(0)
-    model = AIM(C, **TINY, gap_fill="linear").train()
-    x, observed = make_batch()
-    tokens, token_observed, inherited = model.tokenize(x, observed)
-    selection = hybrid_selection(inherited)
-    latent, _ = model.forward_encoder(
-        model.fill_gaps(tokens, token_observed & ~inherited[..., None]), token_observed, inherited, selection=selection
-    )
-    assert model.consistency_loss(latent, tokens, token_observed, inherited, selection) == 0
 
 
 def test_gradients_reach_every_parameter():
