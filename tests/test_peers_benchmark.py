@@ -1,4 +1,4 @@
-"""``benchmarks/peers.py``, ``select_defaults.py`` and ``label_scarce.py`` ``--quick`` end to end (issues 19, 20)."""
+"""``benchmarks/peers.py``, ``select_defaults.py``, ``label_scarce.py`` and ``missingness.py``: quick runs end to end (issues 19, 20)."""
 
 import importlib.util
 from pathlib import Path
@@ -74,6 +74,32 @@ def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkey
     report = (tmp_path / "label_scarce_validation.md").read_text()
     assert "training series left unlabelled" in report and "| 5 | checkpoint-level-cv | 1 |" in report
     assert not (tmp_path / "label_scarce.csv").exists()  # the test split's results are not touched
+
+
+def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(monkeypatch, tmp_path, need_uea):
+    for name in ("RacketSports", "Epilepsy"):
+        need_uea(name)
+    missingness = _script(monkeypatch, "missingness")
+    load_uea = missingness.load_uea
+
+    def training_split_only(name, split, **kwargs):
+        assert split == "train", "a holdout run read a test split"
+        return load_uea(name, split=split, **kwargs)
+
+    monkeypatch.setattr(missingness, "load_uea", training_split_only)
+    X, y = load_uea("BasicMotions", split="train")
+    X_fit, y_fit, X_held, y_held = missingness.splits("BasicMotions", 0, holdout=True)
+    assert (len(X_fit), len(X_held)) == (24, 16) and sorted(np.unique(y_held, return_counts=True)[1]) == [4] * 4
+    assert np.array_equal(missingness.splits("BasicMotions", 0, holdout=True)[2], X_held)  # the seed draws it
+    assert not np.array_equal(missingness.splits("BasicMotions", 1, holdout=True)[2], X_held)
+
+    report = tmp_path / "holdout.md"
+    missingness.main(["--quick", "--holdout", "--methods", "AIM", "--aim", '{"size": "tiny"}', "--output", str(report)])
+    text = report.read_text()
+    assert "the test splits were not read" in text and "| AIM | " in text and "| HiMAE |" not in text
+    assert "random 30 % and random 50 %" in text
+    with pytest.raises(SystemExit):  # the report's targets are AIM's
+        missingness.main(["--quick", "--methods", "HiMAE"])
 
 
 def test_level_balanced_features_give_every_level_the_same_share_of_the_variance(monkeypatch, basic_motions):
