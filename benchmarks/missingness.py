@@ -226,7 +226,7 @@ STRUCTURED = ["sensor", "window 50 %"]
 
 def summary(results: dict[str, list[dict]], kinds: list[str] | None = None) -> tuple[str, dict[str, float]]:
     """Mean relative drop per method over ``kinds`` (all kinds if None) x data sets, as a table."""
-    methods = next(iter(results.values()))[0]
+    methods = list(next(iter(results.values()))[0])  # the methods run, in their order
     mean_drop = {
         method: float(np.mean([
             drop
