@@ -244,7 +244,7 @@ def summary(results: dict[str, list[dict]], kinds: list[str] | None = None) -> t
     reference = mean_drop["MiniRocket + interpolation"]
     scope = "4 kinds of missingness" if kinds is None else " and ".join(kinds)
     lines = [
-        f"### Mean relative drop over {scope} x 3 data sets",
+        f"### Mean relative drop over {scope} x {len(results)} data sets",
         "",
         "| method | mean relative drop | ratio to MiniRocket + interpolation |",
         "|---|---|---|",
