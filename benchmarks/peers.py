@@ -20,6 +20,8 @@ Methods (a *cell* is one data set, missing rate, seed and method):
 - ``checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split; frozen, both probes.
 - ``checkpoint-ft``: ``MAEClassifier`` with its defaults, fine-tuned from the checkpoint.
+  ``--checkpoint`` evaluates another checkpoint folder in these columns instead (e.g. one
+  pretrained by ``pretrain_checkpoint.py --exclude`` without the sets evaluated).
 - ``ts2vec``: the authors' code and UEA settings (``_baselines.fit_ts2vec``), both probes;
   the ``svm`` row is the authors' own protocol.
 - ``minirocket``: MiniRocket + ridge, on linearly interpolated series where values are missing.
@@ -88,15 +90,15 @@ KEY = ["dataset", "missing_rate", "seed", "method", "variant"]
 COLUMNS = [*KEY, "model", "accuracy", "fit_s", "probe_s", "predict_s", "torch_threads"]
 
 
-def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool):
+def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool, checkpoint: str | Path = CHECKPOINT):
     """The embedder with its defaults; ``memory`` lets the fine-tuning cell reuse the pretraining."""
     if name == "checkpoint":
-        return HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu")
+        return HiMAEEmbedder.from_pretrained(checkpoint, device="cpu")
     if name == "himae-ci":
         # the checkpoint's network and readout (transform-only: the cached pretraining serves any readout)
-        checkpoint = HiMAEEmbedder.from_pretrained(CHECKPOINT)
+        pretrained = HiMAEEmbedder.from_pretrained(checkpoint)
         return make_embedder("himae", seed, cache_dir, quick).set_params(
-            channel_mode="independent", channel_pooling=checkpoint.channel_pooling, size=checkpoint.size
+            channel_mode="independent", channel_pooling=pretrained.channel_pooling, size=pretrained.size
         )
     params = QUICK["embedder_params"][name] if quick else {}
     return EMBEDDERS[name](device="cpu", random_state=seed, memory=str(cache_dir), **params)
@@ -120,7 +122,9 @@ def _probe_rows(name: str, encode, Z_train: np.ndarray, y_train, X_test, y_test)
     return rows
 
 
-def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quick: bool, threads: int) -> list[dict]:
+def run_cell(
+    dataset, missing_rate, seed, method, variant, cache_dir: Path, quick: bool, threads: int, checkpoint: str | Path
+) -> list[dict]:
     """The result rows of one cell (see the module docstring)."""
     torch.set_num_threads(threads)
     X_train, y_train = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=seed)
@@ -135,12 +139,12 @@ def run_cell(dataset, missing_rate, seed, method, variant, cache_dir: Path, quic
     if method == "ts2vec":
         encode, fit_s = _timed(fit_ts2vec, X_train, seed, QUICK["ts2vec_iters"] if quick else None)
     elif method in EMBEDDERS or method in CHECKPOINT_METHODS:
-        embedder, fit_s = _timed(make_embedder(method, seed, cache_dir, quick).fit, X_train)
+        embedder, fit_s = _timed(make_embedder(method, seed, cache_dir, quick, checkpoint).fit, X_train)
         encode = embedder.transform
     else:
         finetune = QUICK["finetune_params"] if quick else {}
         # the pretraining, from the cache when the frozen cell ran first
-        embedder = make_embedder(FINETUNED[method], seed, cache_dir, quick).fit(X_train)
+        embedder = make_embedder(FINETUNED[method], seed, cache_dir, quick, checkpoint).fit(X_train)
         classifier = MAEClassifier(embedder, device="cpu", random_state=seed, **finetune)
         _, fit_s = _timed(classifier.fit, X_train, y_train)
         predictions, predict_s = _timed(classifier.predict, X_test)
@@ -225,6 +229,8 @@ def main(argv=None) -> int:
                          quick="BasicMotions, seed 0, tiny embedders, one epoch, TS2Vec for 5 iterations")
     parser.add_argument("--variant", default="current", help="name of the embedders' configuration")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "sklearn_msae_peers_cache")
+    parser.add_argument("--checkpoint", default=CHECKPOINT,
+                        help="the checkpoint (a shipped name or a folder) of the checkpoint methods; name it in --variant")
     args = parse_grid(parser, argv, "peers", DATASETS, SEEDS, QUICK)
     csv_path, md_path = args.csv_path, args.md_path
     failures = 0
@@ -233,7 +239,8 @@ def main(argv=None) -> int:
         done = set(map(tuple, written.itertuples(index=False)))
         cells = grid(args.datasets, args.missing_rates, args.seeds, args.methods, args.variant)
         failures = run_cells(
-            run_cell, cells, done, (args.cache_dir, args.quick, args.threads), csv_path, COLUMNS, args.n_jobs
+            run_cell, cells, done, (args.cache_dir, args.quick, args.threads, args.checkpoint), csv_path, COLUMNS,
+            args.n_jobs,
         )
     md_path.write_text(report(read_results(csv_path, COLUMNS), args.command), encoding="utf-8")
     print(f"wrote {md_path}")

@@ -13,6 +13,7 @@
     nice python benchmarks/pretrain_checkpoint.py            # the shipped weights (see docs/pretrained.md)
     python benchmarks/pretrain_checkpoint.py --quick         # 20 steps on a small corpus, nothing saved to the package
     python benchmarks/pretrain_checkpoint.py --work-dir /tmp/again --output /tmp/again/checkpoint  # a rerun to compare
+    python benchmarks/pretrain_checkpoint.py --exclude BasicMotions Libras --output /tmp/without  # never saw those sets
 
 GPU and Accelerate are optional: ``--device cuda``; the recipe is written for 2 CPU cores.
 """
@@ -20,6 +21,7 @@ GPU and Accelerate are optional: ``--device cuda``; the recipe is written for 2 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import tempfile
 import time
 from pathlib import Path
@@ -53,21 +55,27 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--output", type=Path, default=PACKAGE_CHECKPOINT, help="the folder to save the checkpoint in")
     parser.add_argument("--quick", action="store_true", help="a small corpus and 20 steps; nothing saved to the package")
+    parser.add_argument("--exclude", nargs="+", default=[], metavar="NAME",
+                        help="data sets left out of the corpus (an out-of-corpus evaluation); needs --output")
     args = parser.parse_args()
+    if args.exclude and args.output == PACKAGE_CHECKPOINT:
+        parser.error("--exclude needs --output: the package's checkpoint is the one pretrained on the whole corpus")
     torch.set_num_threads(args.threads)
     print(machine(), "|", versions(), flush=True)
 
-    corpus = args.work_dir / ("corpus-quick" if args.quick else "corpus")
+    # a corpus without some sets, and its pretraining state, live apart from the whole corpus's: resuming never mixes them
+    without = "-without-" + hashlib.sha1(",".join(sorted(args.exclude)).encode()).hexdigest()[:8] if args.exclude else ""
+    corpus = args.work_dir / (("corpus-quick" if args.quick else "corpus") + without)
     if not (corpus / "sources.csv").is_file():
         start = time.perf_counter()
         sizes = {"n_physiology": 200, "n_synthetic": 200, "sources": ("physiology", "synthetic")} if args.quick else {}
-        manifest = build_pretraining_corpus(corpus, length=args.length, random_state=0, **sizes)
+        manifest = build_pretraining_corpus(corpus, length=args.length, exclude=args.exclude, random_state=0, **sizes)
         print(f"corpus built in {time.perf_counter() - start:.0f} s:", flush=True)
         print(manifest.groupby("source").n_windows.sum().to_string(), flush=True)
     store = SeriesStore(corpus)
     steps = 20 if args.quick else args.steps
     embedder = HiMAEEmbedder(
-        **PARAMS, streaming=True, max_steps=steps, checkpoint_dir=args.work_dir / "state",
+        **PARAMS, streaming=True, max_steps=steps, checkpoint_dir=args.work_dir / f"state{without}",
         checkpoint_every=args.checkpoint_every, device=args.device, verbose=1,
     )  # fmt: skip
     print(f"pretraining on {store.shape[0]:,} windows of {store.shape[2]} samples for {steps:,} steps", flush=True)

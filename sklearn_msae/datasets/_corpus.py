@@ -168,6 +168,11 @@ def _uea_series(name: str, data_home: str | os.PathLike) -> list[np.ndarray]:
     return list(X)
 
 
+def _uea_training_sets(home: str | os.PathLike) -> list[str]:
+    """The sets of `list_uea` (home) that have a training split."""
+    return [name for name in list_uea(home) if (Path(home).expanduser() / name / f"{name}_TRAIN.ts").is_file()]
+
+
 def _forecasting_series() -> dict[str, tuple[pd.DataFrame, str]]:
     """sktime's bundled forecasting series that load offline: name -> (one column per series, frequency)."""
     import sktime.datasets as skd
@@ -327,6 +332,7 @@ def build_pretraining_corpus(
     n_physiology: int = 4000,
     n_synthetic: int = 4000,
     data_home: str | os.PathLike | None = None,
+    exclude: Sequence[str] = (),
     random_state: int = 0,
 ) -> pd.DataFrame:
     """Write a corpus of univariate windows for pretraining a channel-independent network.
@@ -356,6 +362,11 @@ def build_pretraining_corpus(
         Folder of ``<Name>/<Name>_TRAIN.ts`` for the ``"uea"`` source; ``None`` uses
         the folder of the environment variable ``SKLEARN_MSAE_DATA``. Without either
         the ``"uea"`` source contributes nothing (with a warning).
+    exclude : sequence of str, default=()
+        Names of data sets (UEA / sktime classification sets, sktime forecasting
+        series) left out of the corpus, for a network that has never seen the sets it
+        will be evaluated on. Each must be one that ``sources`` would read; a name
+        matching none is refused (a typo would otherwise leave a set in silently).
     random_state : int, default=0
         Seeds every draw (crops, simulations, synthetic windows): the same seed writes
         the same files, byte for byte. Each dataset draws from its own stream, so its
@@ -374,7 +385,7 @@ def build_pretraining_corpus(
     Raises
     ------
     ValueError
-        If ``length``, ``sources``, ``n_physiology``, ``n_synthetic``,
+        If ``length``, ``sources``, ``n_physiology``, ``n_synthetic``, ``exclude``,
         ``random_state`` or ``path`` is invalid.
     ImportError
         If ``"physiology"`` is asked for and neurokit2 is not installed.
@@ -455,6 +466,18 @@ def build_pretraining_corpus(
     if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) or random_state < 0:
         raise ValueError(f"random_state must be a non-negative int; got {random_state!r}")
     random_state = int(random_state)
+    if isinstance(exclude, str) or not isinstance(exclude, Iterable):
+        raise ValueError(f"exclude must be a sequence of data set names; got {exclude!r}")
+    exclude = set(exclude)
+    home = data_home if data_home is not None else os.environ.get(DATA_ENV_VAR)
+    uea_names = _uea_training_sets(home) if "uea" in sources and home else []
+    forecasting = _forecasting_series() if "sktime" in sources else {}
+    readable = {*uea_names, *(_SKTIME_CLASSIFICATION if "sktime" in sources else ()), *forecasting}
+    if exclude - readable:
+        raise ValueError(
+            f"exclude names data sets that sources {sources} do not read: {sorted(exclude - readable)}; "
+            f"they read {sorted(readable)}"
+        )
     if "physiology" in sources and n_physiology:
         try:
             import neurokit2  # noqa: F401
@@ -483,27 +506,27 @@ def build_pretraining_corpus(
 
     taken = set()
     if "uea" in sources:
-        home = data_home if data_home is not None else os.environ.get(DATA_ENV_VAR)
         if not home:
             warnings.warn(
                 f"no UEA data: pass data_home or set {DATA_ENV_VAR}; the 'uea' source contributes nothing",
                 UserWarning,
                 stacklevel=2,
             )
-        else:
-            for name in list_uea(home):
-                if (Path(home).expanduser() / name / f"{name}_TRAIN.ts").is_file():
-                    add_real("uea", name, _uea_series(name, home), "")
-                    taken.add(name)
+        for name in uea_names:
+            if name not in exclude:
+                add_real("uea", name, _uea_series(name, home), "")
+            taken.add(name)
     if "sktime" in sources:
         import sktime.datasets
 
         bundled = Path(sktime.datasets.__file__).resolve().parent / "data"
         for name in _SKTIME_CLASSIFICATION:
-            if name not in taken:  # a set in data_home and in sktime is taken once, from data_home
+            # a set in data_home and in sktime is taken once, from data_home
+            if name not in taken and name not in exclude:
                 add_real("sktime", name, _uea_series(name, bundled), "")
-        for name, (frame, freq) in _forecasting_series().items():
-            add_real("sktime", name, [frame.to_numpy().T], freq)
+        for name, (frame, freq) in forecasting.items():
+            if name not in exclude:
+                add_real("sktime", name, [frame.to_numpy().T], freq)
     if "physiology" in sources:
         for k, kind in enumerate(_PHYSIOLOGY):
             share = n_physiology // len(_PHYSIOLOGY) + (k < n_physiology % len(_PHYSIOLOGY))

@@ -132,6 +132,32 @@ def test_a_set_in_data_home_and_in_sktime_is_taken_once(tmp_path, uea_home):
     assert SeriesStore(tmp_path / "corpus").shape == (manifest["n_windows"].sum(), 1, 32)
 
 
+def test_exclude_leaves_the_named_sets_out(tmp_path, uea_home):
+    # a set excluded from data_home is not taken from sktime either, and excluded
+    # sktime sets and forecasting series are left out; the rest is unchanged, byte for byte
+    home = _linked_home(tmp_path, uea_home, "JapaneseVowels", "Libras")
+    sources = ("uea", "sktime")
+    full = build_pretraining_corpus(tmp_path / "full", sources=sources, length=32, data_home=home)
+    left_out = ["JapaneseVowels", "BasicMotions", "airline"]
+    manifest = build_pretraining_corpus(
+        tmp_path / "out", sources=sources, length=32, data_home=home, exclude=left_out
+    )
+    assert manifest["name"].tolist() == [name for name in full["name"] if name not in left_out]
+    kept = _shards(tmp_path / "out")
+    assert set(kept) == set(manifest["shard"])
+    full_shards = _shards(tmp_path / "full")
+    assert all(np.array_equal(windows, full_shards[shard], equal_nan=True) for shard, windows in kept.items())
+
+
+@pytest.mark.parametrize("exclude", ["Libras", ["Libras", "NoSuchSet"], ["GunPoint"]])
+def test_exclude_refuses_names_the_sources_do_not_read(tmp_path, uea_home, exclude):
+    # "GunPoint" is an sktime set: with the uea source alone it names nothing
+    home = _linked_home(tmp_path, uea_home, "Libras")
+    with pytest.raises(ValueError, match="exclude"):
+        build_pretraining_corpus(tmp_path / "corpus", sources=("uea",), length=32, data_home=home, exclude=exclude)
+    assert not (tmp_path / "corpus").exists()
+
+
 def test_uea_without_a_folder_warns_and_contributes_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv(DATA_ENV_VAR, raising=False)
     with pytest.warns(UserWarning, match=DATA_ENV_VAR):
