@@ -49,6 +49,15 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
     assert rows["accuracy"].between(0, 1).all() and (rows["fit_s"] > 0).all()
     assert "checkpoint-ft@v1" in (tmp_path / "peers.md").read_text()
 
+    # --checkpoint evaluates a checkpoint folder in the same columns: the shipped weights saved to a folder score
+    # as the shipped name did, and a folder that holds no checkpoint fails its cells
+    folder = tmp_path / "saved"
+    HiMAEEmbedder.from_pretrained(peers.CHECKPOINT).save_pretrained(folder)
+    assert peers.main([*quick, "--methods", "checkpoint", "--variant", "v2", "--checkpoint", str(folder)]) == 0
+    rows = pd.read_csv(tmp_path / "peers.csv").set_index(["variant", "model"])["accuracy"]
+    assert rows["v2"].to_dict() == rows["v1"].drop("checkpoint-ft").to_dict()
+    assert peers.main([*quick, "--methods", "checkpoint", "--variant", "v3", "--checkpoint", str(tmp_path)]) == 1
+
 
 @pytest.mark.parametrize("embedder", ["aim", "romae"])
 def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path, embedder):

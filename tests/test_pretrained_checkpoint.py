@@ -4,6 +4,8 @@ These tests assert what loading it by name does, not what its embeddings score: 
 hold for any network saved in its format.
 """
 
+import importlib.util
+import sys
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -136,3 +138,16 @@ def test_short_series_are_seen_at_the_scale_of_the_pretraining_windows(basic_mot
     X_long = np.concatenate([basic_motions[0]] * 2, axis=2)[:, :, :150]
     embedding = fitted.transform(X_long)
     np.testing.assert_array_equal(embedding, fitted.set_params(stretch_to=None).transform(X_long))
+
+
+def test_the_recipe_refuses_to_save_a_partial_corpus_over_the_shipped_checkpoint(monkeypatch, capsys):
+    # pretrain_checkpoint.py --exclude pretrains on a corpus without the named sets: its weights must go elsewhere
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("pretrain_checkpoint", ROOT / "benchmarks" / "pretrain_checkpoint.py")
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    assert recipe.PACKAGE_CHECKPOINT == FOLDER
+    monkeypatch.setattr(sys, "argv", ["pretrain_checkpoint.py", "--exclude", "BasicMotions"])
+    with pytest.raises(SystemExit) as exit_info:
+        recipe.main()
+    assert exit_info.value.code == 2 and "--exclude needs --output" in capsys.readouterr().err
