@@ -59,6 +59,7 @@ from _report import machine, versions  # noqa: E402
 from sklearn.metrics import accuracy_score
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, MAEClassifier, RoMAEEmbedder
+from sklearn_msae._pretrained import is_shipped
 from sklearn_msae.datasets import load_uea
 
 DATASETS = OFFLINE_UEA
@@ -93,7 +94,10 @@ COLUMNS = [*KEY, "model", "accuracy", "fit_s", "probe_s", "predict_s", "torch_th
 def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool, checkpoint: str | Path = CHECKPOINT):
     """The embedder with its defaults; ``memory`` lets the fine-tuning cell reuse the pretraining."""
     if name == "checkpoint":
-        return HiMAEEmbedder.from_pretrained(checkpoint, device="cpu")
+        # fit loads a shipped checkpoint again and learns only the scaling; a folder has to be named as
+        # `pretrained` for that (a fitted embedder's fit otherwise pretrains anew), its scaling learned like the shipped
+        folder = {} if is_shipped(checkpoint) else {"pretrained": checkpoint, "pretrained_scaling": "refit"}
+        return HiMAEEmbedder.from_pretrained(checkpoint, device="cpu", **folder)
     if name == "himae-ci":
         # the checkpoint's network and readout (transform-only: the cached pretraining serves any readout)
         pretrained = HiMAEEmbedder.from_pretrained(checkpoint)

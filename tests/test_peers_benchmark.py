@@ -6,8 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from sklearn_msae import HiMAEEmbedder
+from sklearn_msae.datasets import load_uea
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -49,10 +51,18 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
     assert rows["accuracy"].between(0, 1).all() and (rows["fit_s"] > 0).all()
     assert "checkpoint-ft@v1" in (tmp_path / "peers.md").read_text()
 
-    # --checkpoint evaluates a checkpoint folder in the same columns: the shipped weights saved to a folder score
-    # as the shipped name did, and a folder that holds no checkpoint fails its cells
+    # --checkpoint evaluates a checkpoint folder in the same columns: its fit keeps the saved network and learns the
+    # scaling, as the shipped name's does; the shipped weights saved to a folder score as the shipped name did, and a
+    # folder that holds no checkpoint fails its cells
     folder = tmp_path / "saved"
-    HiMAEEmbedder.from_pretrained(peers.CHECKPOINT).save_pretrained(folder)
+    shipped = HiMAEEmbedder.from_pretrained(peers.CHECKPOINT)
+    shipped.save_pretrained(folder)
+    X, _ = load_uea("BasicMotions", split="train")
+    fitted = {name: peers.make_embedder("checkpoint", 0, tmp_path, True, name).fit(X * 3 + 1) for name in
+              (peers.CHECKPOINT, folder)}
+    np.testing.assert_array_equal(fitted[folder].transform(X), fitted[peers.CHECKPOINT].transform(X))
+    assert all(torch.equal(tensor, shipped.net_.module_.state_dict()[name])
+               for name, tensor in fitted[folder].net_.module_.state_dict().items())
     assert peers.main([*quick, "--methods", "checkpoint", "--variant", "v2", "--checkpoint", str(folder)]) == 0
     rows = pd.read_csv(tmp_path / "peers.csv").set_index(["variant", "model"])["accuracy"]
     assert rows["v2"].to_dict() == rows["v1"].drop("checkpoint-ft").to_dict()
