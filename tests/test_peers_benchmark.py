@@ -131,3 +131,13 @@ def test_level_balanced_features_give_every_level_the_same_share_of_the_variance
     # every non-constant feature standardised, then each level scaled to sum(widths) / n_levels in all
     expected = [(w - c) * sum(widths) / len(widths) / w for w, c in zip(widths, constant)]
     np.testing.assert_allclose(shares, expected, rtol=1e-4)
+
+
+def test_select_finetune_quick_run_scores_every_candidate_from_both_starts(monkeypatch, tmp_path):
+    select = _script(monkeypatch, "select_finetune")
+    argv = ["--quick", "--output-dir", str(tmp_path), "--starts", "checkpoint", "himae", "--cache-dir", str(tmp_path)]
+    assert select.main(argv) == 0
+    rows = pd.read_csv(tmp_path / "select_finetune.csv")
+    assert set(zip(rows["start"], rows["candidate"])) == {(s, c) for s in select.STARTS for c in select.CANDIDATES}
+    assert (rows["folds"] == 3).all() and rows["cv_accuracy"].between(0, 1).all()
+    assert "## From checkpoint, 0% dropped (1 sets with every candidate)" in (tmp_path / "select_finetune.md").read_text()

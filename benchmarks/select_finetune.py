@@ -1,0 +1,138 @@
+"""Choose `MAEClassifier`'s fine-tuning defaults by cross-validation on training splits only (issue 19).
+
+For every candidate (a set of `MAEClassifier` parameters), on every data set and missing
+rate: stratified k-fold cross-validation on the training split. In each fold the
+embedder (``--start``: the shipped checkpoint, whose ``fit`` learns only the scaling, or
+HiMAE's defaults pretrained once on the whole training split without labels, seed 0) is
+fine-tuned on the fold's training part and scored on its held-out part. The test splits
+are never read.
+
+Resumable: every (data set, missing rate, start, candidate) is a row of
+``<output-dir>/select_finetune.csv``; ``select_finetune.md`` ranks the candidates by their
+mean over the sets every candidate ran, per start and missing rate.
+
+Run ``nice python benchmarks/select_finetune.py --n-jobs 2``; ``--quick``: BasicMotions,
+one epoch of fine-tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from _cells import read_results, run_cells, share_threads  # noqa: E402  (benchmarks/ is on sys.path as a script)
+from _configs import CHECKPOINT  # noqa: E402
+from _report import machine, versions  # noqa: E402
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from sklearn_msae import HiMAEEmbedder, MAEClassifier
+from sklearn_msae.datasets import load_uea
+
+DATASETS = [
+    "BasicMotions", "RacketSports", "Libras", "AtrialFibrillation", "Epilepsy", "JapaneseVowels", "StandWalkJump",
+    "FingerMovements", "ArticularyWordRecognition", "LSST",
+]
+MISSING_RATES = [0.0]
+STARTS = {
+    "checkpoint": lambda: HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu"),
+    "himae": lambda: HiMAEEmbedder(device="cpu", random_state=0),
+}
+#: Candidate name -> MAEClassifier parameters.
+CANDIDATES = {
+    "default": {},
+    # MAE's fine-tuning recipe: the learning rate shrinks by this factor per layer below the head
+    "layer-decay-0.65": {"layer_decay": 0.65},
+    "lr-1e-4": {"lr": 1e-4},
+}
+QUICK = {"datasets": ["BasicMotions"], "params": {"max_epochs": 1}, "himae": {"size": "tiny", "max_epochs": 1}}
+KEY = ["dataset", "missing_rate", "start", "candidate"]
+COLUMNS = [*KEY, "folds", "cv_accuracy", "fit_s"]
+
+
+def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, quick: bool, threads: int,
+             n_folds: int, cache_dir: Path) -> list[dict]:
+    """The cross-validated accuracy of one candidate on one training split."""
+    torch.set_num_threads(threads)
+    X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
+    embedder = STARTS[start]()
+    if start == "himae":
+        # pretrained once per set (cached across candidates): the folds fine-tune it, as peers.py's himae-ft does
+        embedder.set_params(memory=str(cache_dir), **(QUICK["himae"] if quick else {})).fit(X)
+    params = {**CANDIDATES[candidate], **(QUICK["params"] if quick else {})}
+    folds = StratifiedKFold(n_splits=min(n_folds, np.unique(y, return_counts=True)[1].min()), shuffle=True,
+                            random_state=0)
+    scores, fit_s = [], 0.0
+    for train, test in folds.split(X, y):
+        fold_start = time.perf_counter()
+        # the checkpoint's fit learns the fold's scaling; a pretrained HiMAE keeps its network
+        fold_embedder = clone(embedder).fit(X[train]) if start == "checkpoint" else embedder
+        classifier = MAEClassifier(fold_embedder, device="cpu", random_state=0, **params).fit(X[train], y[train])
+        fit_s += time.perf_counter() - fold_start
+        scores.append(float(np.mean(classifier.predict(X[test]) == y[test])))
+    return [{"dataset": dataset, "missing_rate": missing_rate, "start": start, "candidate": candidate,
+             "folds": len(scores), "cv_accuracy": float(np.mean(scores)), "fit_s": fit_s / len(scores)}]
+
+
+def report(results: pd.DataFrame) -> str:
+    lines = [
+        "# Fine-tuning defaults chosen by cross-validation on the training splits (issue 19)",
+        "",
+        f"Versions: {versions()}. Machine: {machine()}.",
+        "",
+        "Stratified k-fold CV accuracy of `MAEClassifier` on the training split (`--folds`, fewer where a class has "
+        "fewer series), fine-tuned from the start named, seed 0; mean over the sets every candidate ran (n). Protocol: "
+        "`benchmarks/select_finetune.py`.",
+        "",
+    ]
+    for (start, rate), block in results.groupby(["start", "missing_rate"]):
+        table = block.pivot_table(index="dataset", columns="candidate", values="cv_accuracy")
+        complete = table.dropna()
+        lines += [f"## From {start}, {rate:.0%} dropped ({len(complete)} sets with every candidate)", "",
+                  "| candidate | mean CV accuracy | n |", "|---|---|---|"]
+        lines += [f"| {c} | {v:.3f} | {len(complete)} |" for c, v in complete.mean().sort_values(ascending=False).items()]
+        lines += ["", "| data set | " + " | ".join(table.columns) + " |", "|---|" + "---|" * len(table.columns)]
+        lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"
+                  for d, row in table.iterrows()]
+        fit = block.groupby("candidate")["fit_s"].median()
+        lines += ["", "Median fine-tuning time per fold (s): " + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS)
+    parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
+    parser.add_argument("--starts", nargs="+", choices=list(STARTS), default=["checkpoint"])
+    parser.add_argument("--candidates", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES))
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output-dir", type=Path)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "sklearn_msae_finetune_cache")
+    args = parser.parse_args(argv)
+    datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
+    output_dir = args.output_dir or (
+        Path(tempfile.gettempdir()) / "sklearn_msae_finetune_quick" if args.quick else Path(__file__).parent / "results"
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = output_dir / "select_finetune.csv"
+    done = {tuple(row) for row in read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float}).itertuples(index=False)}
+    cells = [(dataset, float(rate), start, candidate) for rate in args.missing_rates for start in args.starts
+             for dataset in datasets for candidate in args.candidates]
+    failures = run_cells(
+        run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.folds, args.cache_dir), csv_path, COLUMNS,
+        args.n_jobs, describe=lambda row: f"{row['cv_accuracy']:.3f} ({row['folds']} folds)",
+    )
+    (output_dir / "select_finetune.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    return int(failures > 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
