@@ -72,6 +72,15 @@ def read_results(path: Path, columns: list[str]) -> pd.DataFrame:
     return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=columns)
 
 
+def written_cells(path: Path, columns: list[str], key: list[str]) -> set[tuple]:
+    """The ``key`` of every cell written to ``path`` so far (a missing rate read back as a float, as the grids
+    write it), to compare with the cells of a grid."""
+    written = read_results(path, columns)[key]
+    if "missing_rate" in key:
+        written = written.astype({"missing_rate": float})
+    return set(written.itertuples(index=False, name=None))
+
+
 def _run_cell_safely(run_cell, cell: tuple, *args) -> tuple[tuple, list[dict], str]:
     """``run_cell(*cell, *args)`` whose failure is reported, not raised: one bad cell must not stop the others."""
     try:

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _baselines import logistic_probe, minirocket_features, ridge_probe  # noqa: E402  (benchmarks/ is on sys.path)
-from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
+from _cells import grid_parser, parse_grid, read_results, run_cells, written_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -205,8 +205,7 @@ def main(argv=None) -> int:
                                        for path in (args.csv_path, args.md_path))  # fmt: skip
     failures = 0
     if not args.report_only:
-        written = read_results(args.csv_path, COLUMNS)[KEY]
-        done = set(map(tuple, written.itertuples(index=False)))
+        done = written_cells(args.csv_path, COLUMNS, KEY)
         cells = [(dataset, k, draw, method) for draw in args.seeds for dataset in args.datasets
                  for k in LABELS_PER_CLASS for method in args.methods]  # fmt: skip
         failures = run_cells(run_cell, cells, done, (args.split, args.cache_dir, args.threads), args.csv_path,

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _baselines import PROBES, TS2VEC_PUBLISHED, fit_minirocket, fit_ts2vec  # noqa: E402  (benchmarks/ on sys.path)
-from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
+from _cells import grid_parser, parse_grid, read_results, run_cells, written_cells  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.metrics import accuracy_score
@@ -239,8 +239,7 @@ def main(argv=None) -> int:
     csv_path, md_path = args.csv_path, args.md_path
     failures = 0
     if not args.report_only:
-        written = read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float})
-        done = set(map(tuple, written.itertuples(index=False)))
+        done = written_cells(csv_path, COLUMNS, KEY)
         cells = grid(args.datasets, args.missing_rates, args.seeds, args.methods, args.variant)
         failures = run_cells(
             run_cell, cells, done, (args.cache_dir, args.quick, args.threads, args.checkpoint), csv_path, COLUMNS,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _baselines import PROBES  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from _cells import read_results, run_cells, share_threads  # noqa: E402
+from _cells import output_paths, run_cells, share_threads, written_cells  # noqa: E402
 from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.model_selection import StratifiedKFold
@@ -194,12 +193,8 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
-    output_dir = args.output_dir or (
-        Path(tempfile.gettempdir()) / "sklearn_msae_select_quick" if args.quick else Path(__file__).parent / "results"
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = output_dir / "select_defaults.csv"
-    done = {tuple(row) for row in read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float}).itertuples(index=False)}
+    csv_path, md_path = output_paths("select_defaults", args.output_dir, args.quick)
+    done = written_cells(csv_path, COLUMNS, KEY)
     cells = [
         (dataset, float(rate), embedder, candidate)
         for rate in args.missing_rates for embedder in args.embedders for dataset in datasets
@@ -215,7 +210,7 @@ def main(argv=None) -> int:
         run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.cache_dir), csv_path, COLUMNS, args.n_jobs,
         describe=lambda row: f"{row['readout']}/{row['probe']} {row['cv_accuracy']:.3f}",
     )
-    (output_dir / "select_defaults.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    md_path.write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
     return int(failures > 0)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _cells import read_results, run_cells, share_threads  # noqa: E402  (benchmarks/ is on sys.path as a script)
+from _cells import output_paths, run_cells, share_threads, written_cells  # noqa: E402  (benchmarks/ is on sys.path as a script)
 from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.base import clone
@@ -118,19 +118,15 @@ def main(argv=None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "sklearn_msae_finetune_cache")
     args = parser.parse_args(argv)
     datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
-    output_dir = args.output_dir or (
-        Path(tempfile.gettempdir()) / "sklearn_msae_finetune_quick" if args.quick else Path(__file__).parent / "results"
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = output_dir / "select_finetune.csv"
-    done = {tuple(row) for row in read_results(csv_path, COLUMNS)[KEY].astype({"missing_rate": float}).itertuples(index=False)}
+    csv_path, md_path = output_paths("select_finetune", args.output_dir, args.quick)
+    done = written_cells(csv_path, COLUMNS, KEY)
     cells = [(dataset, float(rate), start, candidate) for rate in args.missing_rates for start in args.starts
              for dataset in datasets for candidate in args.candidates]
     failures = run_cells(
         run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.folds, args.cache_dir), csv_path, COLUMNS,
         args.n_jobs, describe=lambda row: f"{row['cv_accuracy']:.3f} ({row['folds']} folds)",
     )
-    (output_dir / "select_finetune.md").write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    md_path.write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
     return int(failures > 0)
 
 
