@@ -475,7 +475,7 @@ def build_pretraining_corpus(
     readable = {*uea_names, *(_SKTIME_CLASSIFICATION if "sktime" in sources else ()), *forecasting}
     if exclude - readable:
         raise ValueError(
-            f"exclude names data sets that sources {sources} do not read: {sorted(exclude - readable)}; "
+            f"exclude names data sets that sources {sources} do not read: {sorted(exclude - readable, key=str)}; "
             f"they read {sorted(readable)}"
         )
     if "physiology" in sources and n_physiology:
