@@ -74,7 +74,7 @@ from _configs import (  # noqa: E402
 )
 from _configs import ROMAE_PAPER as PAPER  # noqa: E402
 from _configs import ROMAE_PAPER_RATE as PAPER_RATE  # noqa: E402
-from _cells import grid_parser, parse_grid, read_results, run_cells  # noqa: E402
+from _cells import grid_parser, parse_grid, read_results, run_cells, written_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from sklearn.metrics import accuracy_score
 
@@ -158,10 +158,6 @@ def run_cell(dataset: str, missing_rate: float, seed: int, method: str, quick: b
         {**shared, "model": f"{method} fine-tuned", "accuracy": finetuned_accuracy,
          "fit_s": pretrain_s + finetune_s, "predict_s": finetuned_predict_s},
     ]
-
-
-def done_cells(results: pd.DataFrame) -> set[tuple]:
-    return {(d, float(r), int(s), m) for d, r, s, m in results[KEY].itertuples(index=False)}
 
 
 def model_names(methods: list[str]) -> list[str]:
@@ -292,7 +288,7 @@ def main(argv=None) -> int:
     csv_path, md_path = args.csv_path, args.md_path
     failures = 0
     if not args.report_only:
-        done = done_cells(read_results(csv_path, COLUMNS))
+        done = written_cells(csv_path, COLUMNS, KEY)
         cells = [
             (dataset, float(rate), seed, method)
             for dataset in args.datasets for rate in args.missing_rates for seed in args.seeds
