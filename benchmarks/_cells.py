@@ -16,9 +16,11 @@ import tempfile
 import traceback
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from joblib import Parallel, delayed
+from sklearn.model_selection import StratifiedKFold
 
 
 def grid_parser(doc: str, datasets: list[str], missing_rates: list[float], seeds: list[int], methods: list[str],
@@ -67,9 +69,22 @@ def share_threads(n_jobs: int) -> int:
     return threads
 
 
+# Columns that hold names: read back as text, so that a commit-named variant such as ``0913782`` stays that name
+# (not the number 913782, which matches no cell of a grid)
+NAME_COLUMNS = ("dataset", "method", "variant", "model", "candidate", "start", "readout", "probe", "embedder")
+
+
 def read_results(path: Path, columns: list[str]) -> pd.DataFrame:
-    """The rows written so far (none, with ``columns``, before the first cell)."""
-    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=columns)
+    """The rows written so far (none, with ``columns``, before the first cell); name columns as text."""
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    return pd.read_csv(path, dtype={name: str for name in NAME_COLUMNS if name in columns})
+
+
+def stratified_folds(y, n_splits: int) -> StratifiedKFold:
+    """Shuffled stratified ``n_splits``-fold CV (seed 0), fewer folds where a class has fewer series."""
+    smallest_class = np.unique(y, return_counts=True)[1].min()
+    return StratifiedKFold(n_splits=min(n_splits, smallest_class), shuffle=True, random_state=0)
 
 
 def written_cells(path: Path, columns: list[str], key: list[str]) -> set[tuple]:

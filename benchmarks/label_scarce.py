@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 import torch
 from _baselines import logistic_probe, minirocket_features, ridge_probe  # noqa: E402  (benchmarks/ is on sys.path)
-from _cells import grid_parser, parse_grid, read_results, run_cells, written_cells  # noqa: E402
+from _cells import grid_parser, parse_grid, read_results, run_cells, stratified_folds, written_cells  # noqa: E402
 from _report import machine, versions  # noqa: E402
 from _configs import CHECKPOINT, OFFLINE_UEA  # noqa: E402
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
@@ -103,7 +103,7 @@ def centred_normalised(embed, X_pool: np.ndarray):
 def level_by_cv(embedder: HiMAEEmbedder, X: np.ndarray, y: np.ndarray):
     """The embedder's ``layer`` ("all" or one level) with the best stratified k-fold CV accuracy of the logistic
     probe on the labelled ``X, y`` (k: the smallest class's count, at most 5; ties: the first, "all")."""
-    folds = StratifiedKFold(n_splits=min(5, np.unique(y, return_counts=True)[1].min()), shuffle=True, random_state=0)
+    folds = stratified_folds(y, 5)
     scores = {layer: cross_val_score(logistic_probe(), embedder.set_params(layer=layer).transform(X), y,
                                      cv=folds).mean() for layer in ["all", *LEVELS]}  # fmt: skip
     embedder.set_params(layer=max(scores, key=scores.get))

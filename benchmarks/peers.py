@@ -236,6 +236,14 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint", default=CHECKPOINT,
                         help="the checkpoint (a shipped name or a folder) of the checkpoint methods; name it in --variant")
     args = parse_grid(parser, argv, "peers", DATASETS, SEEDS, QUICK)
+    if args.checkpoint != CHECKPOINT:
+        # the checkpoint is not in a cell's key: under the shipped one's variant its cells would read as done
+        if args.variant == parser.get_default("variant"):
+            parser.error("--checkpoint needs a --variant that names it")
+        try:
+            HiMAEEmbedder.from_pretrained(args.checkpoint)
+        except (OSError, ValueError) as error:
+            parser.error(f"--checkpoint {args.checkpoint}: {error}")
     csv_path, md_path = args.csv_path, args.md_path
     failures = 0
     if not args.report_only:

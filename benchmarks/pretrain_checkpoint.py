@@ -58,7 +58,9 @@ def main() -> None:
     parser.add_argument("--exclude", nargs="+", default=[], metavar="NAME",
                         help="data sets left out of the corpus (an out-of-corpus evaluation); needs --output")
     args = parser.parse_args()
-    if args.exclude and args.output == PACKAGE_CHECKPOINT:
+    if args.exclude and args.quick:
+        parser.error("--exclude leaves out sets the quick corpus (simulated and synthetic series only) never reads")
+    if args.exclude and args.output.resolve() == PACKAGE_CHECKPOINT.resolve():
         parser.error("--exclude needs --output: the package's checkpoint is the one pretrained on the whole corpus")
     torch.set_num_threads(args.threads)
     print(machine(), "|", versions(), flush=True)

@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 import torch
 from _baselines import PROBES  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from _cells import output_paths, run_cells, share_threads, written_cells  # noqa: E402
+from _cells import output_paths, read_results, run_cells, share_threads, stratified_folds, written_cells  # noqa: E402
 from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
-from sklearn.model_selection import StratifiedKFold
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea
@@ -138,7 +137,7 @@ def run_cell(
     start = time.perf_counter()
     fitted = EMBEDDERS[embedder](device="cpu", random_state=0, **params).fit(X)
     fit_s = time.perf_counter() - start
-    folds = StratifiedKFold(n_splits=min(5, np.unique(y, return_counts=True)[1].min()), shuffle=True, random_state=0)
+    folds = stratified_folds(y, 5)
     rows = []
     for readout, transform_params in READOUTS[embedder].items():
         Z = fitted.set_params(**transform_params).transform(X)  # transform-only: no refit
@@ -210,7 +209,7 @@ def main(argv=None) -> int:
         run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.cache_dir), csv_path, COLUMNS, args.n_jobs,
         describe=lambda row: f"{row['readout']}/{row['probe']} {row['cv_accuracy']:.3f}",
     )
-    md_path.write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    md_path.write_text(report(read_results(csv_path, COLUMNS)), encoding="utf-8")
     return int(failures > 0)
 
 

@@ -2,7 +2,7 @@
 
 For every candidate (a set of `MAEClassifier` parameters), on every data set and missing
 rate: stratified k-fold cross-validation on the training split. In each fold the
-embedder (``--start``: the shipped checkpoint, whose ``fit`` learns only the scaling, or
+embedder (``--starts``: the shipped checkpoint, whose ``fit`` learns only the scaling, or
 HiMAE's defaults pretrained once on the whole training split without labels, seed 0) is
 fine-tuned on the fold's training part and scored on its held-out part. The test splits
 are never read.
@@ -26,10 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _cells import output_paths, run_cells, share_threads, written_cells  # noqa: E402  (benchmarks/ is on sys.path as a script)
+from _cells import output_paths, read_results, run_cells, share_threads, stratified_folds, written_cells  # noqa: E402  (benchmarks/ is on sys.path as a script)
 from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
-from sklearn.model_selection import StratifiedKFold
 
 from sklearn_msae import HiMAEEmbedder, MAEClassifier
 from sklearn_msae.datasets import load_uea
@@ -65,8 +64,7 @@ def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, quic
         # pretrained once per set (cached across candidates): the folds fine-tune it, as peers.py's himae-ft does
         embedder.set_params(memory=str(cache_dir), **(QUICK["himae"] if quick else {})).fit(X)
     params = {**CANDIDATES[candidate], **(QUICK["params"] if quick else {})}
-    folds = StratifiedKFold(n_splits=min(n_folds, np.unique(y, return_counts=True)[1].min()), shuffle=True,
-                            random_state=0)
+    folds = stratified_folds(y, n_folds)
     scores, fit_s = [], 0.0
     for train, test in folds.split(X, y):
         fold_start = time.perf_counter()
@@ -85,7 +83,7 @@ def report(results: pd.DataFrame) -> str:
         f"Versions: {versions()}. Machine: {machine()}.",
         "",
         "Stratified k-fold CV accuracy of `MAEClassifier` on the training split (`--folds`, fewer where a class has "
-        "fewer series), fine-tuned from the start named, seed 0; mean over the sets every candidate ran (n). Protocol: "
+        "fewer series), fine-tuned from the start named, seed 0; mean over the sets every candidate ran. Protocol: "
         "`benchmarks/select_finetune.py`.",
         "",
     ]
@@ -93,13 +91,13 @@ def report(results: pd.DataFrame) -> str:
         table = block.pivot_table(index="dataset", columns="candidate", values="cv_accuracy")
         complete = table.dropna()
         lines += [f"## From {start}, {rate:.0%} dropped ({len(complete)} sets with every candidate)", "",
-                  "| candidate | mean CV accuracy | n |", "|---|---|---|"]
-        lines += [f"| {c} | {v:.3f} | {len(complete)} |" for c, v in complete.mean().sort_values(ascending=False).items()]
+                  "| candidate | mean CV accuracy |", "|---|---|"]
+        lines += [f"| {c} | {v:.3f} |" for c, v in complete.mean().sort_values(ascending=False).items()]
         lines += ["", "| data set | " + " | ".join(table.columns) + " |", "|---|" + "---|" * len(table.columns)]
         lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"
                   for d, row in table.iterrows()]
-        fit = block.groupby("candidate")["fit_s"].median()
-        lines += ["", "Median fine-tuning time per fold (s): " + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
+        fit = block[block["dataset"].isin(complete.index)].groupby("candidate")["fit_s"].median()
+        lines += ["", "Median fine-tuning time per fold over those sets (s): " + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
     return "\n".join(lines)
 
 
@@ -124,7 +122,7 @@ def main(argv=None) -> int:
         run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.folds, args.cache_dir), csv_path, COLUMNS,
         args.n_jobs, describe=lambda row: f"{row['cv_accuracy']:.3f} ({row['folds']} folds)",
     )
-    md_path.write_text(report(pd.read_csv(csv_path)), encoding="utf-8")
+    md_path.write_text(report(read_results(csv_path, COLUMNS)), encoding="utf-8")
     return int(failures > 0)
 
 

@@ -1,3 +1,4 @@
+import importlib.util
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sklearn_msae.datasets import DATA_ENV_VAR
 
 # The library reads UEA data only from ``data_home`` or ``SKLEARN_MSAE_DATA`` (and sktime's
 # bundled sets); the tests point the variable at the ``shared/`` folder beside the checkout.
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 CHECKOUT_UEA = Path(__file__).resolve().parents[2] / "shared" / "data" / "uea"
 
 
@@ -130,3 +132,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def benchmark_script(monkeypatch):
+    """``load(name)``: ``benchmarks/<name>.py`` imported as its command line runs it (``benchmarks/`` on sys.path)."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

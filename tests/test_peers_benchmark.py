@@ -1,7 +1,5 @@
-"""``benchmarks/peers.py``, ``select_defaults.py``, ``label_scarce.py`` and ``missingness.py``: quick runs end to end (issues 19, 20)."""
-
-import importlib.util
-from pathlib import Path
+"""``benchmarks/peers.py``, ``select_defaults.py``, ``select_finetune.py``, ``label_scarce.py`` and ``missingness.py``:
+quick runs end to end (issues 19, 20)."""
 
 import numpy as np
 import pandas as pd
@@ -11,21 +9,16 @@ import torch
 from sklearn_msae import HiMAEEmbedder
 from sklearn_msae.datasets import load_uea
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
-
-def _script(monkeypatch, name):
-    """A benchmark script imported as its command line runs it (``benchmarks/`` on sys.path)."""
+@pytest.fixture
+def with_peers(benchmark_script):
+    """``benchmark_script`` for the scripts that run TS2Vec or its SVM probe (the bench extra)."""
     pytest.importorskip("ts2vec", reason="the peers are the bench extra")
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script
 
 
-def test_peers_quick_run_compares_every_kind_of_method_and_resumes(monkeypatch, tmp_path):
-    peers = _script(monkeypatch, "peers")
+def test_peers_quick_run_compares_every_kind_of_method_and_resumes(with_peers, tmp_path):
+    peers = with_peers("peers")
     quick = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--cache-dir", str(tmp_path / "cache")]
     assert peers.main([*quick, "--methods", "minirocket", "ts2vec", "himae", "himae-ft", "--variant", "v1"]) == 0
     rows = pd.read_csv(tmp_path / "peers.csv")
@@ -42,8 +35,8 @@ def test_peers_quick_run_compares_every_kind_of_method_and_resumes(monkeypatch, 
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "peers.csv"), rows)
 
 
-def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatch, tmp_path):
-    peers = _script(monkeypatch, "peers")
+def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(with_peers, tmp_path):
+    peers = with_peers("peers")
     quick = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.0", "--cache-dir", str(tmp_path / "cache")]
     assert peers.main([*quick, "--methods", "checkpoint", "checkpoint-ft", "--variant", "v1"]) == 0
     rows = pd.read_csv(tmp_path / "peers.csv")
@@ -52,8 +45,8 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
     assert "checkpoint-ft@v1" in (tmp_path / "peers.md").read_text()
 
     # --checkpoint evaluates a checkpoint folder in the same columns: its fit keeps the saved network and learns the
-    # scaling, as the shipped name's does; the shipped weights saved to a folder score as the shipped name did, and a
-    # folder that holds no checkpoint fails its cells
+    # scaling, as the shipped name's does; the shipped weights saved to a folder score as the shipped name did, frozen
+    # and fine-tuned
     folder = tmp_path / "saved"
     shipped = HiMAEEmbedder.from_pretrained(peers.CHECKPOINT)
     shipped.save_pretrained(folder)
@@ -63,15 +56,34 @@ def test_peers_quick_run_probes_and_fine_tunes_the_shipped_checkpoint(monkeypatc
     np.testing.assert_array_equal(fitted[folder].transform(X), fitted[peers.CHECKPOINT].transform(X))
     assert all(torch.equal(tensor, shipped.net_.module_.state_dict()[name])
                for name, tensor in fitted[folder].net_.module_.state_dict().items())
-    assert peers.main([*quick, "--methods", "checkpoint", "--variant", "v2", "--checkpoint", str(folder)]) == 0
+    assert peers.main([*quick, "--methods", "checkpoint", "checkpoint-ft", "--variant", "v2", "--checkpoint",
+                       str(folder)]) == 0  # fmt: skip
     rows = pd.read_csv(tmp_path / "peers.csv").set_index(["variant", "model"])["accuracy"]
-    assert rows["v2"].to_dict() == rows["v1"].drop("checkpoint-ft").to_dict()
-    assert peers.main([*quick, "--methods", "checkpoint", "--variant", "v3", "--checkpoint", str(tmp_path)]) == 1
+    assert rows["v2"].to_dict() == rows["v1"].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--checkpoint", "{folder}"], "--checkpoint needs a --variant that names it"),
+        (["--checkpoint", "{tmp}", "--variant", "v3"], "config.json"),
+    ],
+)
+def test_peers_refuses_a_checkpoint_folder_it_cannot_tell_apart_or_load(with_peers, tmp_path, capsys, argv, message):
+    # refused before any cell: unnamed, a folder's cells would read as the shipped checkpoint's, already done
+    peers = with_peers("peers")
+    folder = tmp_path / "saved"
+    HiMAEEmbedder.from_pretrained(peers.CHECKPOINT).save_pretrained(folder)
+    argv = [arg.format(folder=folder, tmp=tmp_path) for arg in argv]
+    with pytest.raises(SystemExit) as exit_info:
+        peers.main(["--quick", "--output-dir", str(tmp_path), "--methods", "checkpoint", *argv])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "peers.csv").exists()
 
 
 @pytest.mark.parametrize("embedder", ["aim", "romae"])
-def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatch, tmp_path, embedder):
-    select = _script(monkeypatch, "select_defaults")
+def test_select_defaults_quick_run_scores_every_candidate_and_readout(with_peers, tmp_path, embedder):
+    select = with_peers("select_defaults")
     argv = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.3", "--embedders", embedder]
     assert select.main(argv) == 0
     rows = pd.read_csv(tmp_path / "select_defaults.csv")
@@ -81,8 +93,8 @@ def test_select_defaults_quick_run_scores_every_candidate_and_readout(monkeypatc
     assert f"## {embedder}, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
 
 
-def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkeypatch, tmp_path):
-    label_scarce = _script(monkeypatch, "label_scarce")
+def test_label_scarce_validation_scores_on_the_unlabelled_training_series(with_peers, tmp_path):
+    label_scarce = with_peers("label_scarce")
     methods = ["checkpoint", "minirocket", "checkpoint-level-cv", "checkpoint-level-balanced"]
     argv = ["--quick", "--split", "validation", "--output-dir", str(tmp_path), "--methods", *methods]
     assert label_scarce.main(argv) == 0
@@ -95,8 +107,8 @@ def test_label_scarce_validation_scores_on_the_unlabelled_training_series(monkey
     assert not (tmp_path / "label_scarce.csv").exists()  # the test split's results are not touched
 
 
-def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(monkeypatch, tmp_path):
-    missingness = _script(monkeypatch, "missingness")
+def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(benchmark_script, monkeypatch, tmp_path):
+    missingness = benchmark_script("missingness")
     monkeypatch.setattr(missingness, "DATASETS", {"BasicMotions": missingness.DATASETS["BasicMotions"]})  # time
     load_uea = missingness.load_uea
 
@@ -119,8 +131,8 @@ def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(
         missingness.main(["--quick", "--methods", "HiMAE"])
 
 
-def test_level_balanced_features_give_every_level_the_same_share_of_the_variance(monkeypatch, basic_motions):
-    label_scarce = _script(monkeypatch, "label_scarce")
+def test_level_balanced_features_give_every_level_the_same_share_of_the_variance(with_peers, basic_motions):
+    label_scarce = with_peers("label_scarce")
     X = basic_motions[0]
     embedder = HiMAEEmbedder.from_pretrained(label_scarce.CHECKPOINT, device="cpu").fit(X)
     Z = label_scarce.level_balanced(embedder, X)(X)
@@ -133,10 +145,23 @@ def test_level_balanced_features_give_every_level_the_same_share_of_the_variance
     np.testing.assert_allclose(shares, expected, rtol=1e-4)
 
 
-def test_select_finetune_quick_run_scores_every_candidate_from_both_starts(monkeypatch, tmp_path):
-    select = _script(monkeypatch, "select_finetune")
+def test_select_finetune_quick_run_scores_every_candidate_from_both_starts(benchmark_script, monkeypatch, tmp_path):
+    select = benchmark_script("select_finetune")
+    fitted = []  # (start, the parameters of every fold's classifier)
+
+    class RecordingClassifier(select.MAEClassifier):
+        def fit(self, X, y):
+            start = "checkpoint" if self.embedder.pretrained == select.CHECKPOINT else "himae"
+            fitted.append((start, {name: self.get_params()[name] for name in ("layer_decay", "lr", "max_epochs")}))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(select, "MAEClassifier", RecordingClassifier)
     argv = ["--quick", "--output-dir", str(tmp_path), "--starts", "checkpoint", "himae", "--cache-dir", str(tmp_path)]
     assert select.main(argv) == 0
+    # every candidate's parameters reach the classifier of each of its three folds, from both starts
+    defaults = {"layer_decay": None, "lr": 1e-3, "max_epochs": 1}
+    expected = [(start, {**defaults, **params}) for start in select.STARTS for params in select.CANDIDATES.values()]
+    assert sorted(map(str, fitted)) == sorted(map(str, expected * 3))
     rows = pd.read_csv(tmp_path / "select_finetune.csv")
     assert set(zip(rows["start"], rows["candidate"])) == {(s, c) for s in select.STARTS for c in select.CANDIDATES}
     assert (rows["folds"] == 3).all() and rows["cv_accuracy"].between(0, 1).all()

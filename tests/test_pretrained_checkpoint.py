@@ -4,7 +4,7 @@ These tests assert what loading it by name does, not what its embeddings score: 
 hold for any network saved in its format.
 """
 
-import importlib.util
+import os
 import sys
 from fnmatch import fnmatch
 from pathlib import Path
@@ -140,14 +140,50 @@ def test_short_series_are_seen_at_the_scale_of_the_pretraining_windows(basic_mot
     np.testing.assert_array_equal(embedding, fitted.set_params(stretch_to=None).transform(X_long))
 
 
-def test_the_recipe_refuses_to_save_a_partial_corpus_over_the_shipped_checkpoint(monkeypatch, capsys):
-    # pretrain_checkpoint.py --exclude pretrains on a corpus without the named sets: its weights must go elsewhere
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("pretrain_checkpoint", ROOT / "benchmarks" / "pretrain_checkpoint.py")
-    recipe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
-    assert recipe.PACKAGE_CHECKPOINT == FOLDER
-    monkeypatch.setattr(sys, "argv", ["pretrain_checkpoint.py", "--exclude", "BasicMotions"])
+@pytest.fixture
+def recipe(benchmark_script):
+    """``benchmarks/pretrain_checkpoint.py``, the recipe of the shipped checkpoint."""
+    module = benchmark_script("pretrain_checkpoint")
+    assert module.PACKAGE_CHECKPOINT == FOLDER
+    return module
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--exclude", "BasicMotions"], "--exclude needs --output"),
+        (["--exclude", "BasicMotions", "--output", "{package_relative}"], "--exclude needs --output"),
+        (["--quick", "--exclude", "BasicMotions", "--output", "{tmp}"], "the quick corpus"),
+    ],
+)
+def test_the_recipe_refuses_to_save_a_partial_corpus_over_the_shipped_checkpoint(
+    recipe, monkeypatch, capsys, tmp_path, argv, message
+):
+    # pretrain_checkpoint.py --exclude pretrains on a corpus without the named sets: its weights must go elsewhere,
+    # however the shipped folder is spelt
+    monkeypatch.chdir(ROOT)
+    names = {"package_relative": os.path.relpath(FOLDER, ROOT), "tmp": tmp_path}
+    monkeypatch.setattr(sys, "argv", ["pretrain_checkpoint.py", *(arg.format(**names) for arg in argv)])
     with pytest.raises(SystemExit) as exit_info:
         recipe.main()
-    assert exit_info.value.code == 2 and "--exclude needs --output" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_recipe_builds_a_corpus_without_the_excluded_sets_in_a_folder_of_its_own(recipe, monkeypatch, tmp_path):
+    built = []
+
+    def build(path, exclude, **kwargs):
+        built.append((path, exclude))
+        raise RuntimeError("corpus requested")  # the pretraining itself is the recipe's own run
+
+    monkeypatch.setattr(recipe, "build_pretraining_corpus", build)
+    monkeypatch.setattr(recipe.torch, "set_num_threads", lambda threads: None)  # the recipe's --threads: not this process's
+    for exclude in (["Libras", "BasicMotions"], ["BasicMotions", "Libras"], []):
+        argv = ["--work-dir", str(tmp_path), "--output", str(tmp_path / "out"), *(["--exclude", *exclude] if exclude else [])]
+        monkeypatch.setattr(sys, "argv", ["pretrain_checkpoint.py", *argv])
+        with pytest.raises(RuntimeError, match="corpus requested"):
+            recipe.main()
+    (first, first_exclude), (second, second_exclude), (whole, whole_exclude) = built
+    assert first_exclude == ["Libras", "BasicMotions"] and whole_exclude == []
+    # the same sets in any order share a corpus (and pretraining state); the whole corpus keeps its own folder
+    assert first == second and first.name.startswith("corpus-without-") and whole == tmp_path / "corpus"

@@ -1,23 +1,14 @@
 """``benchmarks/uea.py --quick`` end to end: cells run once, a rerun skips them, the report follows the CSV."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture
-def uea(monkeypatch):
-    """The ``benchmarks/uea.py`` module, imported as its command line runs it (``benchmarks/`` on sys.path)."""
+def uea(benchmark_script):
+    """The ``benchmarks/uea.py`` module, imported as its command line runs it."""
     pytest.importorskip("numba", reason="the MiniRocket baseline needs numba")
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("uea", BENCHMARKS / "uea.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("uea")
 
 
 def test_quick_run_resumes_and_reports(uea, tmp_path):
@@ -52,12 +43,9 @@ def test_quick_run_resumes_and_reports(uea, tmp_path):
     assert any(line.startswith("- Versions:") for line in lines)
 
 
-def test_select_config_quick_run_scores_the_whole_grid_and_names_the_selection(monkeypatch):
+def test_select_config_quick_run_scores_the_whole_grid_and_names_the_selection(benchmark_script):
     """``benchmarks/select_config.py --quick``: every candidate scored by CV, each embedder's best one named."""
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("select_config", BENCHMARKS / "select_config.py")
-    select_config = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(select_config)
+    select_config = benchmark_script("select_config")
 
     embedders = ["aim", "himae"]
     report = select_config.main(["--quick", "--dataset", "BasicMotions", "--embedders", *embedders, "--folds", "2"])

@@ -468,6 +468,9 @@ def build_pretraining_corpus(
     random_state = int(random_state)
     if isinstance(exclude, str) or not isinstance(exclude, Iterable):
         raise ValueError(f"exclude must be a sequence of data set names; got {exclude!r}")
+    exclude = list(exclude)
+    if not all(isinstance(name, str) for name in exclude):
+        raise ValueError(f"exclude must hold data set names (str); got {exclude!r}")
     exclude = set(exclude)
     home = data_home if data_home is not None else os.environ.get(DATA_ENV_VAR)
     uea_names = _uea_training_sets(home) if "uea" in sources and home else []

@@ -149,7 +149,7 @@ def test_exclude_leaves_the_named_sets_out(tmp_path, uea_home):
     assert all(np.array_equal(windows, full_shards[shard], equal_nan=True) for shard, windows in kept.items())
 
 
-@pytest.mark.parametrize("exclude", ["Libras", ["Libras", "NoSuchSet"], ["GunPoint"], [3, "x"]])
+@pytest.mark.parametrize("exclude", ["Libras", ["Libras", "NoSuchSet"], ["GunPoint"], [3, "x"], [["Libras"]]])
 def test_exclude_refuses_names_the_sources_do_not_read(tmp_path, uea_home, exclude):
     # "GunPoint" is an sktime set: with the uea source alone it names nothing
     home = _linked_home(tmp_path, uea_home, "Libras")
