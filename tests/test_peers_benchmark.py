@@ -166,3 +166,16 @@ def test_select_finetune_quick_run_scores_every_candidate_from_both_starts(bench
     assert set(zip(rows["start"], rows["candidate"])) == {(s, c) for s in select.STARTS for c in select.CANDIDATES}
     assert (rows["folds"] == 3).all() and rows["cv_accuracy"].between(0, 1).all()
     assert "## From checkpoint, 0% dropped (1 sets with every candidate)" in (tmp_path / "select_finetune.md").read_text()
+
+
+def test_missingness_removes_whole_steps_in_every_channel(benchmark_script, basic_motions):
+    missingness = benchmark_script("missingness")
+    X = basic_motions[0][:8]
+    sets = missingness.corrupted_test_sets(X, missingness.ACCELEROMETER_GYROSCOPE, seed=0)
+    assert list(sets) == missingness.CONDITIONS and len(sets["steps 30 %"]) == missingness.DRAWS
+    for gappy in sets["steps 30 %"]:
+        missing = np.isnan(gappy)
+        assert (missing == missing[:, :1]).all()  # the same steps in every channel
+        assert (missing[:, 0].sum(axis=1) == int(0.3 * X.shape[2])).all()
+        np.testing.assert_array_equal(gappy[~missing], X[~missing])
+    assert not np.array_equal(*(np.isnan(gappy) for gappy in sets["steps 30 %"][:2]))  # five draws, not one
