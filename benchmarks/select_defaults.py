@@ -88,6 +88,10 @@ CANDIDATES = {
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
         "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, "decoder_embed_dim": 64, "decoder_num_heads": 4,
                 "decoder_depth": 1, "batch_size": 16},
+        # the cost: the decoder reads every token (four times the encoder's at mask_ratio 0.75); these keep the
+        # encoder and shrink the decoder, or halve the epochs
+        "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1},
+        "e50": {"max_epochs": 50},
     },
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},
