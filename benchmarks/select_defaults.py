@@ -92,6 +92,7 @@ CANDIDATES = {
         # encoder and shrink the decoder, or halve the epochs
         "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1},
         "e50": {"max_epochs": 50},
+        "dec64-e50": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_epochs": 50},
     },
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},
