@@ -117,14 +117,16 @@ def corrupted_test_sets(X: np.ndarray, groups: dict[str, list[int]], seed: int) 
         start = rng.integers(0, n_timepoints - width + 1, size=n_series)[:, None, None]
         return without((step >= start) & (step < start + width))  # broadcast over channels
 
+    def fraction_of_each_series(rate: float, width: int) -> np.ndarray:
+        """(n_series, width): ``int(rate * width)`` positions per row, drawn uniformly without replacement."""
+        ranks = rng.random((n_series, width)).argsort(axis=1).argsort(axis=1)
+        return ranks < int(rate * width)
+
     def random_values(rate: float) -> np.ndarray:
-        keys = rng.random((n_series, X[0].size))
-        ranks = keys.argsort(axis=1).argsort(axis=1)
-        return without((ranks < int(rate * X[0].size)).reshape(X.shape))
+        return without(fraction_of_each_series(rate, X[0].size).reshape(X.shape))
 
     def steps(rate: float) -> np.ndarray:
-        ranks = rng.random((n_series, n_timepoints)).argsort(axis=1).argsort(axis=1)
-        return without((ranks < int(rate * n_timepoints))[:, None, :])  # broadcast over channels
+        return without(fraction_of_each_series(rate, n_timepoints)[:, None, :])  # broadcast over channels
 
     windows = [window() for _ in range(DRAWS)]
     random_30, random_50 = ([random_values(rate) for _ in range(DRAWS)] for rate in (0.3, 0.5))

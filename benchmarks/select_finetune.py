@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from _cells import output_paths, read_results, run_cells, share_threads, stratified_folds, written_cells  # noqa: E402  (benchmarks/ is on sys.path as a script)
+from _cells import (  # noqa: E402  (benchmarks/ is on sys.path as a script)
+    output_paths, read_results, run_cells, share_threads, stratified_folds, written_cells,
+)
 from _configs import CHECKPOINT  # noqa: E402
 from _report import machine, versions  # noqa: E402
 
@@ -97,7 +99,8 @@ def report(results: pd.DataFrame) -> str:
         lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"
                   for d, row in table.iterrows()]
         fit = block[block["dataset"].isin(complete.index)].groupby("candidate")["fit_s"].median()
-        lines += ["", "Median fine-tuning time per fold over those sets (s): " + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
+        lines += ["", "Median fine-tuning time per fold over those sets (s): "
+                  + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
     return "\n".join(lines)
 
 

@@ -132,8 +132,8 @@ class RoMAEEmbedder(BaseMAEEmbedder):
         (tiny-shallow: 180 / 2 blocks / 3 heads). The defaults depart from the paper
         for cost: the decoder reads every token, four times as many as the encoder at
         ``mask_ratio=0.75``, so the paper's made pretraining two to five times slower
-        (median 111 s against 41 s on the seven complete training splits below, one
-        machine); in 5-fold CV on the training splits of seven UEA sets
+        (median 111 s against 41 s on the seven complete training splits of the CV
+        below, one machine); in 5-fold CV on the training splits of seven UEA sets
         (``benchmarks/results/select_defaults.md``, candidate ``dec64``) the one-block
         64-wide decoder scored 0.776 / 0.792 against 0.782 / 0.800 (complete / 30 % of
         the steps dropped); halving the epochs instead scored 0.766 on complete data,

@@ -107,7 +107,9 @@ def test_label_scarce_validation_scores_on_the_unlabelled_training_series(with_p
     assert not (tmp_path / "label_scarce.csv").exists()  # the test split's results are not touched
 
 
-def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(benchmark_script, monkeypatch, tmp_path):
+def test_missingness_holdout_scores_a_candidate_without_reading_the_test_splits(
+    benchmark_script, monkeypatch, tmp_path
+):
     missingness = benchmark_script("missingness")
     monkeypatch.setattr(missingness, "DATASETS", {"BasicMotions": missingness.DATASETS["BasicMotions"]})  # time
     load_uea = missingness.load_uea

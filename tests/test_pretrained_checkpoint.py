@@ -177,9 +177,11 @@ def test_the_recipe_builds_a_corpus_without_the_excluded_sets_in_a_folder_of_its
         raise RuntimeError("corpus requested")  # the pretraining itself is the recipe's own run
 
     monkeypatch.setattr(recipe, "build_pretraining_corpus", build)
-    monkeypatch.setattr(recipe.torch, "set_num_threads", lambda threads: None)  # the recipe's --threads: not this process's
+    # the recipe's --threads are not this test process's
+    monkeypatch.setattr(recipe.torch, "set_num_threads", lambda threads: None)
     for exclude in (["Libras", "BasicMotions"], ["BasicMotions", "Libras"], []):
-        argv = ["--work-dir", str(tmp_path), "--output", str(tmp_path / "out"), *(["--exclude", *exclude] if exclude else [])]
+        argv = ["--work-dir", str(tmp_path), "--output", str(tmp_path / "out")]
+        argv += ["--exclude", *exclude] if exclude else []
         monkeypatch.setattr(sys, "argv", ["pretrain_checkpoint.py", *argv])
         with pytest.raises(RuntimeError, match="corpus requested"):
             recipe.main()
