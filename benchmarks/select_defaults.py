@@ -93,6 +93,10 @@ CANDIDATES = {
         "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1},
         "e50": {"max_epochs": 50},
         "dec64-e50": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_epochs": 50},
+        # a budget that stops growing with the set: 100 epochs, at most 300 / 500 optimiser steps (TS2Vec trains 200
+        # iterations of 16 series; 100 epochs of JapaneseVowels' 270 series are 900 steps of 32)
+        **{f"dec64-s{steps}": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_steps": steps}
+           for steps in (300, 500)},
     },
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},

@@ -262,9 +262,9 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         # a streamed X is validated chunk by chunk; its first chunk sets what `fit` learns
         # from the layout of X (number of features, RoMAE's token kind and time unit)
         source = as_source(X, self.streaming)
-        if source is None and (self.checkpoint_dir is not None or self.max_steps is not None):
+        if source is None and self.checkpoint_dir is not None:
             raise ValueError(
-                "checkpoint_dir and max_steps apply to streamed pretraining; set streaming=True (X a numpy or "
+                "checkpoint_dir applies to streamed pretraining; set streaming=True (X a numpy or "
                 "memory-mapped array) or pass a SeriesStore"
             )
         panel = self._validate_input(X if source is None else source[: self._rows_per_chunk(source)], reset=True)

@@ -49,8 +49,9 @@ streaming : bool or "auto", default="auto"
     ``memory`` keys it on the array's file, size and modification time (the files
     of a SeriesStore), never on its values. See :doc:`/scaling`.
 max_steps : int or None, default=None
-    Stop pretraining after this many optimiser steps (streamed fits only); the
-    learning-rate schedule ends there. None trains ``max_epochs``.
+    Stop pretraining after this many optimiser steps if ``max_epochs`` takes more:
+    a budget that stops growing with the number of series. The learning-rate
+    schedule ends there. None trains ``max_epochs``.
 checkpoint_dir : str, path or None, default=None
     Folder where a streamed fit saves its training state every
     ``checkpoint_every`` steps (in a sub-folder per data and fit parameters); a

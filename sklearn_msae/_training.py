@@ -16,6 +16,7 @@ import json
 import logging
 import math
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 import joblib
@@ -162,11 +163,20 @@ class MaskedPretrainer(InterruptAwareMixin, NeuralNet):
     """skorch net for masked pretraining: ``X`` is a dict batch, ``y`` is ``None``.
 
     The module's ``forward(**batch)`` returns ``(loss, pred, mask)``; the loss is the
-    first element. There is no criterion.
+    first element. There is no criterion. ``max_steps`` ends training after that many
+    training batches over all epochs, within the last epoch (None: every batch of
+    every epoch).
     """
 
-    def __init__(self, module, *args, criterion=None, **kwargs):
+    def __init__(self, module, *args, criterion=None, max_steps=None, **kwargs):
         super().__init__(module, criterion, *args, **kwargs)
+        self.max_steps = max_steps
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if training and self.max_steps is not None:
+            steps_done = sum(epoch.get("train_batch_count", 0) for epoch in self.history[:-1])
+            iterator = islice(iterator, max(0, self.max_steps - steps_done))
+        return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def initialize_criterion(self):
         # the module computes its own masked loss: there is no criterion to build
@@ -475,6 +485,8 @@ def make_pretrainer(
     return net_class(
         module,
         max_epochs=epochs,
+        # a StreamedBatches dataset stops at max_steps itself, and knows where a resumed fit stands
+        max_steps=None if streamed else max_steps,
         batch_size=batch_size,
         lr=lr,
         train_split=split,

@@ -116,9 +116,16 @@ def test_streamed_loss_curve_follows_in_memory_training(basic_motions, monkeypat
     assert np.corrcoef(streamed, in_memory)[0, 1] > 0.7
 
 
-def test_max_steps_cuts_the_last_epoch(basic_motions):
-    fitted = HiMAEEmbedder(**dict(FAST, max_epochs=10), streaming=True, max_steps=7).fit(basic_motions[0])
+@pytest.mark.parametrize("streaming", [True, False])
+def test_max_steps_cuts_the_last_epoch(basic_motions, streaming):
+    fitted = HiMAEEmbedder(**dict(FAST, max_epochs=10), streaming=streaming, max_steps=7).fit(basic_motions[0])
     assert [len(epoch["batches"]) for epoch in fitted.net_.history] == [5, 2]  # 40 series / 8 per batch
+
+
+def test_max_steps_that_max_epochs_reaches_first_changes_nothing(basic_motions):
+    X = basic_motions[0]
+    within = HiMAEEmbedder(**FAST, max_steps=10).fit(X)  # FAST: 2 epochs of 5 batches
+    np.testing.assert_array_equal(within.transform(X), HiMAEEmbedder(**FAST).fit(X).transform(X))
 
 
 @pytest.mark.parametrize("every", [3, 5])  # 5: the checkpoint falls on an epoch's last step
@@ -175,7 +182,7 @@ def test_streamed_aim_with_nan_and_2d_input(tmp_path):
 def test_streaming_errors_name_the_problem(basic_motions, tmp_path, monkeypatch):
     monkeypatch.setattr(_streaming, "_CHUNK_BYTES", 1)  # chunks of one batch: 8 series
     X = basic_motions[0]
-    with pytest.raises(ValueError, match="checkpoint_dir and max_steps apply to streamed"):
+    with pytest.raises(ValueError, match="checkpoint_dir applies to streamed"):
         HiMAEEmbedder(**FAST, checkpoint_dir=tmp_path).fit(X)
     with pytest.raises(ValueError, match="streaming=True needs X as a numpy array"):
         HiMAEEmbedder(**FAST, streaming=True).fit(list(X))
