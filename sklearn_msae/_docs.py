@@ -48,10 +48,11 @@ streaming : bool or "auto", default="auto"
     fit learns from the layout of ``X``'s first chunk (e.g. ``n_features_in_``), and
     ``memory`` keys it on the array's file, size and modification time (the files
     of a SeriesStore), never on its values. See :doc:`/scaling`.
-max_steps : int or None, default=None
+max_steps : int or None, default={max_steps_default}
     Stop pretraining after this many optimiser steps if ``max_epochs`` takes more:
     a budget that stops growing with the number of series. The learning-rate
     schedule ends there. None trains ``max_epochs``.
+    {max_steps_choice}
 checkpoint_dir : str, path or None, default=None
     Folder where a streamed fit saves its training state every
     ``checkpoint_every`` steps (in a sub-folder per data and fit parameters); a
@@ -143,14 +144,15 @@ def fill(docstring: str, **texts: str) -> str:
     """``docstring`` with each ``{name}`` of ``texts`` (blocks first, then phrases) replaced by its text.
 
     A block is dedented, then indented like its marker: Python 3.13 dedents
-    docstrings, earlier versions do not.
+    docstrings, earlier versions do not. An empty block removes its marker's line.
     """
     for name, text in texts.items():
         marker, lines = "{" + name + "}", []
         for line in docstring.split("\n"):
             if line.strip() == marker:
-                indent = line[: len(line) - len(line.lstrip())]
-                lines.append(textwrap.indent(textwrap.dedent(text).strip("\n"), indent))
+                if text.strip():  # an empty block leaves no blank line inside an entry
+                    indent = line[: len(line) - len(line.lstrip())]
+                    lines.append(textwrap.indent(textwrap.dedent(text).strip("\n"), indent))
             else:
                 lines.append(line.replace(marker, text))
         docstring = "\n".join(lines)

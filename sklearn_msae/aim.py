@@ -54,6 +54,8 @@ complete data and 0.842 against 0.749 with 30 % of the steps dropped; on held-ou
 training series of BasicMotions, RacketSports and Epilepsy it more than halved what
 random single values removed at inference cost (11.9 % to 4.6 % relative accuracy;
 in a second run 4.5 %, against 6.1 % for a rate of 0.8).""",
+    max_steps_default="None",
+    max_steps_choice="",
     stretch_default="None",
     stretch_choice="""\
 It stays None by default: in cross-validation on the training splits of six UEA

@@ -50,6 +50,8 @@ scored 0.5 at 0.786 against 0.804 on complete data and 0.775 against 0.784 with 
 of the steps dropped (means of the per-set tables of
 ``benchmarks/results/select_defaults.md``), where AIM gained 0.05 and 0.09
 (`AIMEmbedder`).""",
+    max_steps_default="None",
+    max_steps_choice="",
     stretch_default="128",
     stretch_choice="""\
 The default departs from the paper (whose series are all long): in cross-validation

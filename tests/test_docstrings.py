@@ -104,3 +104,11 @@ def test_numpydoc_docstring(path):
     assert not errors, f"{path}:\n" + "\n".join(errors)
     examples = NumpyDocString(result["docstring"])["Examples"]
     assert any(line.lstrip().startswith(">>>") for line in examples), f"{path}: its Examples section has no >>> line"
+
+
+def test_shared_text_blocks_are_indented_like_their_marker_and_an_empty_one_leaves_no_line():
+    from sklearn_msae._docs import fill
+
+    docstring = "x : int\n    First line.\n    {choice}\ny : int"
+    assert fill(docstring, choice="Why.\nAnd how.") == "x : int\n    First line.\n    Why.\n    And how.\ny : int"
+    assert fill(docstring, choice="") == "x : int\n    First line.\ny : int"

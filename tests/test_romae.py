@@ -60,13 +60,15 @@ def test_linear_probe_on_basic_motions_with_dropped_time_steps():
     assert accuracy >= 0.90
 
 
-def test_default_decoder_is_one_narrow_block_and_paper_keeps_the_papers(basic_motions):
-    # the decoder reads every token: the default's is one 64-wide block (CV: as accurate, 2-5x cheaper pretraining)
+def test_default_decoder_and_budget_are_the_cheap_ones_and_paper_keeps_the_papers(basic_motions):
+    # the decoder reads every token: the default's is one 64-wide block (CV: as accurate, 2-5x cheaper pretraining);
+    # the default stops at 500 optimiser steps, the paper trains every epoch
     X = basic_motions[0][:8, :, :20]
-    for embedder, (width, blocks, heads) in [
-        (RoMAEEmbedder(max_epochs=1, random_state=0), (64, 1, 4)),
-        (RoMAEEmbedder.paper(max_epochs=1, random_state=0), (180, 2, 3)),  # tiny-shallow's, whatever the encoder
+    for embedder, (width, blocks, heads), max_steps in [
+        (RoMAEEmbedder(max_epochs=1, random_state=0), (64, 1, 4), 500),
+        (RoMAEEmbedder.paper(max_epochs=1, random_state=0), (180, 2, 3), None),  # tiny-shallow's, whatever the encoder
     ]:
+        assert embedder.max_steps == max_steps
         network = embedder.fit(X).net_.module_
         assert network.decoder_embed.out_features == width and len(network.decoder.blocks) == blocks
         assert network.decoder.blocks[0].attn.num_heads == heads
