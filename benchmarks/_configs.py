@@ -32,7 +32,7 @@ EMBEDDERS = {
     "aim": lambda epochs, seed: AIMEmbedder(max_epochs=epochs, device="cpu", random_state=seed),
     "romae": lambda epochs, seed: RoMAEEmbedder(
         pooling="mean", embed_dim=64, num_heads=4, depth=2, decoder_embed_dim=64, decoder_num_heads=4,
-        decoder_depth=1, max_epochs=epochs, batch_size=16, device="cpu", random_state=seed,
+        decoder_depth=1, max_epochs=epochs, max_steps=None, batch_size=16, device="cpu", random_state=seed,
     ),
 }
 #: RoMAE paper, fine-tuned RoMAE-tiny, 30 % of the time steps dropped (romae.md spec).
