@@ -172,10 +172,15 @@ class MaskedPretrainer(InterruptAwareMixin, NeuralNet):
         super().__init__(module, criterion, *args, **kwargs)
         self.max_steps = max_steps
 
+    def steps_left(self) -> int | None:
+        """Training batches the current epoch may still run under ``max_steps`` (None: no limit)."""
+        if self.max_steps is None:
+            return None
+        return max(0, self.max_steps - sum(epoch.get("train_batch_count", 0) for epoch in self.history[:-1]))
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if training and self.max_steps is not None:
-            steps_done = sum(epoch.get("train_batch_count", 0) for epoch in self.history[:-1])
-            iterator = islice(iterator, max(0, self.max_steps - steps_done))
+            iterator = islice(iterator, self.steps_left())
         return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def initialize_criterion(self):
@@ -359,13 +364,15 @@ class BatchProgressBar(ProgressBar):
 
     skorch counts an epoch's batches as ``len(dataset) / batch_size``; a `StreamedBatches`
     is read with ``batch_size=None`` (its items are batches), so its length is already the
-    number of batches of the epoch.
+    number of batches of the epoch. An in-memory epoch cut by ``max_steps`` is counted as cut.
     """
 
     def _get_batches_per_epoch_phase(self, net, dataset, training):
         if dataset is not None and self._get_batch_size(net, training) is None:
             return len(dataset)
-        return super()._get_batches_per_epoch_phase(net, dataset, training)
+        batches = super()._get_batches_per_epoch_phase(net, dataset, training)
+        steps_left = net.steps_left() if training and isinstance(net, MaskedPretrainer) else None
+        return batches if steps_left is None else min(batches, steps_left)
 
 
 def load_checkpoint(dirname) -> dict | None:

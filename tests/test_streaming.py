@@ -86,11 +86,12 @@ def test_stream_length_is_the_next_epochs_batch_count():
     assert len(stream) == 7 == sum(1 for _ in stream)
 
 
+@pytest.mark.parametrize("streaming", [True, False])
 @pytest.mark.parametrize("embedder", [HiMAEEmbedder, AIMEmbedder, RoMAEEmbedder])
-def test_streamed_fit_shows_a_progress_bar_at_verbose_1(basic_motions, embedder, capsys):
+def test_fit_shows_a_progress_bar_at_verbose_1(basic_motions, embedder, streaming, capsys):
     # 16 series, 4 held out: 2 training batches of 8 and 1 validation batch an epoch;
-    # max_steps=3 leaves 1 training batch for the second epoch
-    params = dict(FAST, max_epochs=2, max_steps=3, validation_fraction=0.25, streaming=True, verbose=1)
+    # max_steps=3 leaves 1 training batch for the second epoch, and its bar counts 1
+    params = dict(FAST, max_epochs=2, max_steps=3, validation_fraction=0.25, streaming=streaming, verbose=1)
     if embedder is RoMAEEmbedder:
         params.pop("size")  # RoMAE's "tiny" has 12 layers; its default "tiny-shallow" has 2
     fitted = embedder(**params).fit(basic_motions[0][:16])
