@@ -83,16 +83,18 @@ CANDIDATES = {
             # a 30-step series is three 10-step patches: stretched, it is six or thirteen tokens
             "linear-vd-stretch64": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 64},
             "linear-vd-stretch128": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 128}},
+    # these candidates were scored training every epoch, before RoMAE's default max_steps=500
     "romae": {
-        "default": {},
+        "default": {"max_steps": None},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
         "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, "decoder_embed_dim": 64, "decoder_num_heads": 4,
-                "decoder_depth": 1, "batch_size": 16},
+                "decoder_depth": 1, "batch_size": 16, "max_steps": None},
         # the cost: the decoder reads every token (four times the encoder's at mask_ratio 0.75); these keep the
         # encoder and shrink the decoder, or halve the epochs
-        "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1},
-        "e50": {"max_epochs": 50},
-        "dec64-e50": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_epochs": 50},
+        "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_steps": None},
+        "e50": {"max_epochs": 50, "max_steps": None},
+        "dec64-e50": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_epochs": 50,
+                      "max_steps": None},
         # a budget that stops growing with the set: 100 epochs, at most 300 / 500 optimiser steps (TS2Vec trains 200
         # iterations of 16 series; 100 epochs of JapaneseVowels' 270 series are 900 steps of 32)
         **{f"dec64-s{steps}": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_steps": steps}

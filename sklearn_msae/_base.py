@@ -425,12 +425,13 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _build_net(self, module_kwargs: dict, state: dict, history: list, train_kwargs: dict):
         """A skorch net holding the network ``module_kwargs`` (`_method_kwargs`) with weights ``state``, in eval mode.
 
-        Training is over, so the schedule's sample count and seed are placeholders, and the
-        net has no optimiser (`MaskedPretrainer.initialize_optimizer`).
+        Training is over, so the schedule's sample count, step cap and seed are placeholders
+        (a cap would count one series' epochs), and the net has no optimiser
+        (`MaskedPretrainer.initialize_optimizer`).
         """
         net = initialized(make_pretrainer(
             *self._network(module_kwargs), n_samples=1, device=self.device, verbose=0, seed=0, trainable=False,
-            **train_kwargs,
+            **{**train_kwargs, "max_steps": None},
         ))  # fmt: skip
         _check_state(net.module_.state_dict(), state, f"{self._module.__name__}({module_kwargs})")
         net.module_.load_state_dict(state)

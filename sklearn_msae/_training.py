@@ -444,8 +444,9 @@ def make_pretrainer(
 
     The LR schedule steps every batch; its length is computed from ``n_samples`` and
     the validation split so the cosine reaches 0 at the last batch of ``max_epochs``
-    (or at ``max_steps``). ``streamed`` nets read a `StreamedBatches` dataset, which
-    yields whole batches. ``accelerate`` (True, or keyword arguments of
+    (or at ``max_steps``, where `MaskedPretrainer` cuts an in-memory epoch and a
+    `StreamedBatches` stops itself). ``streamed`` nets read a `StreamedBatches` dataset,
+    which yields whole batches. ``accelerate`` (True, or keyword arguments of
     ``accelerate.Accelerator``) trains through Accelerate; ``device`` is then left to
     the accelerator. ``checkpoint_dir`` adds a `StepCheckpoint` every
     ``checkpoint_every`` steps that restores ``resume`` first. ``initial_state``: the

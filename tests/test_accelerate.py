@@ -27,6 +27,11 @@ def test_accelerated_fit_equals_the_plain_fit_on_one_cpu_process(cls, basic_moti
     assert type(accelerated.net_).__name__ == "MaskedPretrainer"  # inference needs no accelerator
 
 
+def test_accelerated_fit_cuts_the_last_epoch_at_max_steps(basic_motions):
+    fitted = HiMAEEmbedder(**dict(FAST, max_epochs=10), max_steps=7, accelerate=ON_CPU).fit(basic_motions[0])
+    assert [len(epoch["batches"]) for epoch in fitted.net_.history] == [5, 2]  # 40 series / 8 per batch
+
+
 def test_accelerated_streamed_fit(basic_motions, tmp_path):
     X = basic_motions[0]
     np.save(tmp_path / "x.npy", X)

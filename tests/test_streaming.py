@@ -123,10 +123,19 @@ def test_max_steps_cuts_the_last_epoch(basic_motions, streaming):
     assert [len(epoch["batches"]) for epoch in fitted.net_.history] == [5, 2]  # 40 series / 8 per batch
 
 
-def test_max_steps_that_max_epochs_reaches_first_changes_nothing(basic_motions):
+@pytest.mark.parametrize("max_steps", [10, 11])
+def test_max_steps_that_max_epochs_reaches_first_changes_nothing(basic_motions, max_steps):
     X = basic_motions[0]
-    within = HiMAEEmbedder(**FAST, max_steps=10).fit(X)  # FAST: 2 epochs of 5 batches
+    within = HiMAEEmbedder(**FAST, max_steps=max_steps).fit(X)  # FAST: 2 epochs of 5 batches
     np.testing.assert_array_equal(within.transform(X), HiMAEEmbedder(**FAST).fit(X).transform(X))
+
+
+def test_a_cap_at_an_epochs_end_gives_the_fit_of_fewer_epochs(basic_motions):
+    # the learning-rate schedule ends at the cap: 10 epochs cut at 10 steps are FAST's 2 epochs
+    X = basic_motions[0]
+    capped = HiMAEEmbedder(**dict(FAST, max_epochs=10), max_steps=10).fit(X)
+    assert len(capped.net_.history) == 2
+    np.testing.assert_array_equal(capped.transform(X), HiMAEEmbedder(**FAST).fit(X).transform(X))
 
 
 @pytest.mark.parametrize("every", [3, 5])  # 5: the checkpoint falls on an epoch's last step

@@ -197,7 +197,7 @@ def run_uea_benchmark(
     with tempfile.TemporaryDirectory(prefix="sklearn_msae_benchmark_") as cache:
         adapters = {
             embedder: EMBEDDERS[embedder](
-                **{"max_epochs": max_epochs, "random_state": random_state, "memory": cache,
+                **{"max_epochs": max_epochs, "max_steps": None, "random_state": random_state, "memory": cache,
                    "verbose": int(verbose >= 2), **embedder_params.get(embedder, {})}
             )
             for embedder in embedders
