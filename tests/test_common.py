@@ -106,7 +106,7 @@ def test_sktime_compatible(adapter_class, test_name):
         (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero", "size": "base", "stretch_to": None}),
         (AIMEmbedder, {"pooling": "mean", "gap_fill": "zero", "value_dropout": 0.0}),
         (RoMAEEmbedder, {"size": "tiny", "pooling": "cls", "decoder_embed_dim": None, "decoder_depth": None,
-                         "decoder_num_heads": None}),
+                         "decoder_num_heads": None, "max_steps": None}),
     ],
 )
 def test_paper_configuration_is_one_call_away(Embedder, expected):
