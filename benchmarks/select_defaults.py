@@ -51,6 +51,8 @@ EMBEDDERS = {
                                                                                       **params),
 }
 #: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
+#: RoMAE's one-block 64-wide decoder (its default since 46047cf; the paper's is 180 wide, 2 blocks)
+DECODER_64 = {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1}
 CANDIDATES = {
     "himae": {
         "zero": {"gap_fill": "zero", "size": "small"},
@@ -87,18 +89,15 @@ CANDIDATES = {
     "romae": {
         "default": {"max_steps": None},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
-        "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, "decoder_embed_dim": 64, "decoder_num_heads": 4,
-                "decoder_depth": 1, "batch_size": 16, "max_steps": None},
+        "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, **DECODER_64, "batch_size": 16, "max_steps": None},
         # the cost: the decoder reads every token (four times the encoder's at mask_ratio 0.75); these keep the
         # encoder and shrink the decoder, or halve the epochs
-        "dec64": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_steps": None},
+        "dec64": {**DECODER_64, "max_steps": None},
         "e50": {"max_epochs": 50, "max_steps": None},
-        "dec64-e50": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_epochs": 50,
-                      "max_steps": None},
+        "dec64-e50": {**DECODER_64, "max_epochs": 50, "max_steps": None},
         # a budget that stops growing with the set: 100 epochs, at most 300 / 500 optimiser steps (TS2Vec trains 200
         # iterations of 16 series; 100 epochs of JapaneseVowels' 270 series are 900 steps of 32)
-        **{f"dec64-s{steps}": {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1, "max_steps": steps}
-           for steps in (300, 500)},
+        **{f"dec64-s{steps}": {**DECODER_64, "max_steps": steps} for steps in (300, 500)},
     },
     "himae-ci": {
         "linear": {"channel_mode": "independent", "size": "small"},
