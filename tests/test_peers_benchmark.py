@@ -93,6 +93,22 @@ def test_select_defaults_quick_run_scores_every_candidate_and_readout(with_peers
     assert f"## {embedder}, 30% dropped" in (tmp_path / "select_defaults.md").read_text()
 
 
+def test_select_defaults_averages_a_set_over_the_pretraining_seeds_run(with_peers, tmp_path):
+    select = with_peers("select_defaults")
+    argv = ["--quick", "--output-dir", str(tmp_path), "--missing-rates", "0.0", "--embedders", "aim",
+            "--candidates", "linear-vd"]  # fmt: skip
+    assert select.main([*argv, "--seeds", "0", "1"]) == 0
+    rows = pd.read_csv(tmp_path / "select_defaults.csv")
+    assert sorted(set(rows["seed"])) == [0, 1]
+    better = rows.groupby(["seed", "readout"])["cv_accuracy"].max().unstack("seed")
+    report = (tmp_path / "select_defaults.md").read_text()
+    for readout, (seed_0, seed_1) in better.iterrows():
+        assert f"| linear-vd | {readout} | {(seed_0 + seed_1) / 2:.3f} | 1 | 2 |" in report
+
+    assert select.main([*argv, "--seeds", "1"]) == 0  # done: nothing reruns
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "select_defaults.csv"), rows)
+
+
 def test_label_scarce_validation_scores_on_the_unlabelled_training_series(with_peers, tmp_path):
     label_scarce = with_peers("label_scarce")
     methods = ["checkpoint", "minirocket", "checkpoint-level-cv", "checkpoint-level-balanced"]
