@@ -18,7 +18,7 @@ from .nn.channels import CHANNEL_POOLINGS
 from .nn.himae import SIZES, HiMAE
 
 _POOLING_WIDTH = {"mean": 1, "meanmax": 2}
-#: ``size="auto"``: series shorter than this get two wider levels instead of "small"'s four,
+#: ``size="auto"``: series shorter than this get two levels instead of "wide"'s four,
 #: whose bottleneck (a sixteenth of the length) would hold fewer than four positions.
 AUTO_SHORT_SERIES = 64
 AUTO_SHORT_WIDTHS = (32, 64)
@@ -59,7 +59,7 @@ on the training splits of nine UEA sets, 128 scored 0.812 / 0.798 (complete / 30
 of the steps dropped) against 0.804 / 0.785 for None and 0.802 / 0.794 for 64, most
 of it on RacketSports' 30 steps (0.887 / 0.880 against 0.828 / 0.723;
 ``benchmarks/results/select_defaults.md``). ``size="auto"`` then sees 128 steps and
-builds "small"'s four levels.""",
+builds "wide"'s four levels.""",
 )
 class HiMAEEmbedder(BaseMAEEmbedder):
     """Hierarchical masked-autoencoder (HiMAE) embeddings of time series.
@@ -91,21 +91,24 @@ class HiMAEEmbedder(BaseMAEEmbedder):
     pooling : {"mean", "meanmax", "flatten"}, default="mean"
         Pooling over time of the chosen level(s): mean, mean and max concatenated, or
         no pooling (needs series of the fitted length). Transform-only.
-    size : {"auto", "tiny", "small", "base"}, default="auto"
+    size : {"auto", "tiny", "small", "wide", "base"}, default="auto"
         Encoder widths preset: tiny (8, 16, 32, 64), small (16, 32, 64, 128; 309,889
-        parameters for one channel), base (16, ..., 256; the paper's 1.2M network).
-        ``"auto"`` follows the length of the series seen in ``fit`` (the longest):
-        small from 64 steps on, two levels of widths (32, 64) for shorter series, where
-        small's bottleneck would hold fewer than four positions (``n_levels`` is known
-        after ``fit``). The default departs from the paper's fixed depth: on the training
-        splits of the four offline UEA sets shorter than 64 steps, two levels scored
-        RacketSports 0.828 against 0.655 for four, JapaneseVowels 0.963 / 0.900, Libras
-        0.867 / 0.833, FingerMovements 0.547 / 0.554 (complete data; with 30 % of the
-        steps dropped 0.723 / 0.682, 0.959 / 0.900, 0.850 / 0.806, 0.567 / 0.550), and
-        four levels stay the better choice on the longest set (StandWalkJump, 2,500
-        steps) and ArticularyWordRecognition. Over the nine training splits: 0.804 /
-        0.784 (complete / 30 % dropped) against 0.775 / 0.767 for small and 0.793 / 0.764
-        for two levels on every set (``benchmarks/results/select_defaults.md``).
+        parameters for one channel), wide (32, 64, 128, 256; 1,235,201), base (16, ...,
+        256; the paper's 1.2M network, five levels). ``"auto"`` follows the length of the
+        series seen in ``fit`` (the longest, after ``stretch_to``): wide from 64 steps
+        on, two levels of widths (32, 64) for shorter series, where four levels would
+        leave the bottleneck fewer than four positions (``n_levels`` is known after
+        ``fit``). The default departs from the paper's fixed depth and width. Depth: on
+        the training splits of the four offline UEA sets shorter than 64 steps, two
+        levels scored RacketSports 0.828 against 0.655 for four, JapaneseVowels 0.963 /
+        0.900, Libras 0.867 / 0.833, FingerMovements 0.547 / 0.554 (complete data,
+        before ``stretch_to``); over nine training splits 0.804 / 0.784 (complete / 30 %
+        of the steps dropped) against 0.775 / 0.767 for four levels everywhere. Width:
+        with ``stretch_to=128``, wide scored 0.798 / 0.793 against 0.791 / 0.778 for
+        small over the nine training splits (the three sets of fewer than 50 series
+        averaged over three pretraining seeds; RacketSports 0.900 / 0.940 against 0.887
+        / 0.880, JapaneseVowels 0.974 / 0.978 against 0.959 / 0.944), for about 1.2
+        times small's pretraining time (``benchmarks/results/select_defaults.md``).
     channels : tuple of int, default=None
         Explicit encoder widths (one per level); overrides ``size``.
     kernel_size : int, default=5
@@ -296,7 +299,7 @@ class HiMAEEmbedder(BaseMAEEmbedder):
                 "fit first, or set size or channels"
             )
         else:
-            widths = SIZES["small"] if self.n_timepoints_ >= AUTO_SHORT_SERIES else AUTO_SHORT_WIDTHS
+            widths = SIZES["wide"] if self.n_timepoints_ >= AUTO_SHORT_SERIES else AUTO_SHORT_WIDTHS
         if not widths or min(widths) < 1:
             raise ValueError(f"channels must be a non-empty sequence of positive widths; got {self.channels!r}")
         return widths

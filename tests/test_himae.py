@@ -211,7 +211,7 @@ def test_flatten_pooling_reads_the_stretched_length(basic_motions):
 
 
 def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_path):
-    """size="auto": two wide levels below 64 steps, small's four from 64 on; known once fitted."""
+    """size="auto": two levels (32, 64) below 64 steps, "wide"'s four from 64 on; known once fitted."""
     # stretch_to=None: the default stretches every series to at least 128 steps, which auto then reads
     embedder = HiMAEEmbedder(max_epochs=1, random_state=0, stretch_to=None)
     assert embedder.size == "auto"
@@ -222,7 +222,7 @@ def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_
     short = clone(embedder).fit(X_short)
     assert short.n_levels == 2 and short.transform(X_short).shape == (len(X_short), sum(AUTO_SHORT_WIDTHS))
     long = clone(embedder).fit(basic_motions[0][:8])
-    assert long.n_levels == 4 and long.transform(basic_motions[0][:3]).shape == (3, sum(SIZES["small"]))
+    assert long.n_levels == 4 and long.transform(basic_motions[0][:3]).shape == (3, sum(SIZES["wide"]))
     # a layer beyond the depth the data chose is named at fit
     with pytest.raises(ValueError, match="layer=3 is out of range: this network has 2 levels"):
         clone(embedder).set_params(layer=3).fit(X_short)
@@ -231,6 +231,6 @@ def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_
     np.testing.assert_array_equal(loaded.transform(X_short[:4]), short.transform(X_short[:4]))
     # continuing from it on longer series would need another network: named, not silently rebuilt
     X_long, _ = load_gunpoint(split="train", return_type="numpy3D")  # 150 steps, one channel as ItalyPowerDemand
-    match = r"pretrained: X asks for another network .*channels=\[16, 32, 64, 128\] \(pretrained: \[32, 64\]\)"
+    match = r"pretrained: X asks for another network .*channels=\[32, 64, 128, 256\] \(pretrained: \[32, 64\]\)"
     with pytest.raises(ValueError, match=match):
         HiMAEEmbedder(max_epochs=1, random_state=0, pretrained=tmp_path).fit(X_long)

@@ -17,6 +17,7 @@ from .masking import PATCH_MASKS, drop_time_steps, drop_values, fill_linear
 SIZES = {
     "tiny": (8, 16, 32, 64),
     "small": (16, 32, 64, 128),
+    "wide": (32, 64, 128, 256),
     "base": (16, 32, 64, 128, 256),
 }
 

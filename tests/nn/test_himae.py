@@ -15,6 +15,8 @@ def test_parameter_counts_match_the_paper():
     assert n_params(base) == 1_245_953
     assert n_params(base.encoder) == 700_672
     assert n_params(HiMAE(in_channels=1, channels=SIZES["small"])) == 309_889
+    # "wide" (the default from 64 steps on) doubles every width of "small": about four times its weights
+    assert n_params(HiMAE(in_channels=1, channels=SIZES["wide"])) == 1_235_201
 
 
 def test_level_lengths_follow_the_paper_for_a_1000_sample_window():
