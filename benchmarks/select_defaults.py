@@ -88,6 +88,8 @@ CANDIDATES = {
         # had read AtrialFibrillation 0.667 for "linear-auto-stretch128", 0.467 on seeds 1 and 2): 0.798 / 0.793
         # against 0.791 / 0.778, pretraining about 1.2 x longer. Adopted: size="auto" builds it ("wide")
         "linear-stretch128-wide": {"gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128},
+        # wider still: three times "small"'s widths
+        "linear-stretch128-wide3": {"gap_fill": "linear", "channels": (48, 96, 192, 384), "stretch_to": 128},
     },
     "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"},
             "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5},
