@@ -37,7 +37,7 @@ Methods:
   size is 10 (the paper's) except on RacketSports, whose series are only 30 steps long:
   5 there, so a channel has 6 tokens rather than 3.
 - ``HiMAE``: `HiMAEEmbedder` defaults (series shorter than 128 steps, BasicMotions' and
-  RacketSports', resampled to 128, ``stretch_to``; "small"'s four levels; 100 epochs,
+  RacketSports', resampled to 128, ``stretch_to``; "wide"'s four levels; 100 epochs,
   every level, mean pooling over the observed steps, gaps filled linearly along time).
 - ``Checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split (issue 20).

@@ -21,7 +21,8 @@ test splits) and seeds the models. Methods:
   sktime's linear interpolation first where values are missing (``run_uea_benchmark`` of
   ``sklearn_msae.sktime.benchmark``, baseline only).
 
-Embedders (``_configs.EMBEDDERS``): ``HiMAEEmbedder()`` defaults ("small"); ``AIMEmbedder()``
+Embedders (``_configs.EMBEDDERS``): ``HiMAEEmbedder()`` defaults (the recorded run's were
+"small" everywhere, before ``size="auto"`` and ``stretch_to``); ``AIMEmbedder()``
 defaults ("small") and the RoMAE benchmark configuration (width 64, 4 heads, 2 blocks, a
 1-block decoder, mean pooling, batch size 16): the paper's RoMAE-tiny (180 wide, 12 blocks,
 400 epochs) is out of reach of a shared 2-core CPU. Budgets (``EPOCHS``): 100 pretraining
