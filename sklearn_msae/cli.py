@@ -49,7 +49,7 @@ def demo(args: argparse.Namespace) -> int:
              "then fitting a LogisticRegression on its embeddings")
         pipe = make_pipeline(embedder, LogisticRegression(max_iter=1000))
         accuracy = pipe.fit(X_train, y_train).score(X_test, y_test)
-        print(f"HiMAEEmbedder(layer=-1) + LogisticRegression test accuracy: {accuracy:.3f}")
+        print(f"HiMAEEmbedder(layer={embedder.layer!r}) + LogisticRegression test accuracy: {accuracy:.3f}")
 
         X = np.concatenate([X_train, X_test])
         y = np.concatenate([y_train, y_test])
