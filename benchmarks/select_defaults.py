@@ -186,17 +186,24 @@ def report(results: pd.DataFrame) -> str:
         "Stratified 5-fold CV accuracy on the training split (the better of the two probes), pretraining on "
         "the whole training split without labels; a set's score is its mean over the pretraining seeds run "
         "(seed 0 alone unless `pretrainings`, their number summed over the sets, exceeds n), a candidate's the "
-        "mean over the sets each row has run (n). Protocol: `benchmarks/select_defaults.py`.",
+        "mean over the n sets of its section's heading, or over its own n sets where it ran on fewer (listed "
+        "last). Protocol: `benchmarks/select_defaults.py`.",
         "",
     ]
     for (embedder, rate), block in best.groupby(["embedder", "missing_rate"]):
         table = block.pivot_table(index="dataset", columns=["candidate", "readout"], values="cv_accuracy")
-        complete = table.dropna()
-        lines += [f"## {embedder}, {rate:.0%} dropped ({len(complete)} sets with every candidate)", "",
+        # ranked on the sets that every candidate run on the most sets shares; a candidate scored on fewer sets
+        # (a quick check) is listed below them on its own sets, so that it cannot shrink the ranking to its sets
+        ran = table.notna()
+        widest = ran.loc[:, ran.sum() == ran.sum().max()].all(axis=1)
+        shared = ran.loc[widest].all()
+        lines += [f"## {embedder}, {rate:.0%} dropped ({widest.sum()} sets)", "",
                   "| candidate | readout | mean CV accuracy | n | pretrainings |", "|---|---|---|---|---|"]
-        means = complete.mean().sort_values(ascending=False)
-        lines += [f"| {c} | {r} | {v:.3f} | {len(complete)} | {seeds[embedder, rate, c][complete.index].sum()} |"
-                  for (c, r), v in means.items()]
+        for columns, sets in ((shared, widest), (~shared, None)):
+            means = {column: table[column].dropna() if sets is None else table.loc[sets, column]
+                     for column in table.columns[columns]}
+            lines += [f"| {c} | {r} | {v.mean():.3f} | {len(v)} | {seeds[embedder, rate, c][v.index].sum()} |"
+                      for (c, r), v in sorted(means.items(), key=lambda item: -item[1].mean())]
         lines += ["", "| data set | " + " | ".join(f"{c} {r}" for c, r in table.columns) + " |",
                   "|---|" + "---|" * len(table.columns)]
         lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"

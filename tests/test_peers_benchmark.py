@@ -109,6 +109,21 @@ def test_select_defaults_averages_a_set_over_the_pretraining_seeds_run(with_peer
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "select_defaults.csv"), rows)
 
 
+def test_select_defaults_ranks_on_the_widest_candidates_sets_and_lists_a_partial_one_after(with_peers):
+    select = with_peers("select_defaults")
+    cells = [("a", "s1", 0.9), ("a", "s2", 0.7), ("b", "s1", 0.6), ("b", "s2", 0.6), ("c", "s1", 1.0)]
+    results = pd.DataFrame([
+        {"dataset": dataset, "missing_rate": 0.0, "embedder": "himae", "candidate": candidate, "seed": 0,
+         "readout": "all-mean", "probe": "logistic", "cv_accuracy": score, "fit_s": 1.0}
+        for candidate, dataset, score in cells
+    ])  # fmt: skip
+    report = select.report(results)
+    assert "## himae, 0% dropped (2 sets)" in report
+    rows = [line for line in report.splitlines() if line.startswith("| ") and " | all-mean | " in line]
+    # c, run on s1 alone, neither shrinks the ranking to s1 nor tops it with its one set
+    assert rows == ["| a | all-mean | 0.800 | 2 | 2 |", "| b | all-mean | 0.600 | 2 | 2 |", "| c | all-mean | 1.000 | 1 | 1 |"]
+
+
 def test_label_scarce_validation_scores_on_the_unlabelled_training_series(with_peers, tmp_path):
     label_scarce = with_peers("label_scarce")
     methods = ["checkpoint", "minirocket", "checkpoint-level-cv", "checkpoint-level-balanced"]
