@@ -199,11 +199,10 @@ def report(results: pd.DataFrame) -> str:
         shared = ran.loc[widest].all()
         lines += [f"## {embedder}, {rate:.0%} dropped ({widest.sum()} sets)", "",
                   "| candidate | readout | mean CV accuracy | n | pretrainings |", "|---|---|---|---|---|"]
-        for columns, sets in ((shared, widest), (~shared, None)):
-            means = {column: table[column].dropna() if sets is None else table.loc[sets, column]
-                     for column in table.columns[columns]}
-            lines += [f"| {c} | {r} | {v.mean():.3f} | {len(v)} | {seeds[embedder, rate, c][v.index].sum()} |"
-                      for (c, r), v in sorted(means.items(), key=lambda item: -item[1].mean())]
+        for ranked in (table.loc[widest, shared], table.loc[:, ~shared]):
+            for (c, r), mean in ranked.mean().sort_values(ascending=False, kind="stable").items():
+                sets = ranked[c, r].dropna().index
+                lines.append(f"| {c} | {r} | {mean:.3f} | {len(sets)} | {seeds[embedder, rate, c][sets].sum()} |")
         lines += ["", "| data set | " + " | ".join(f"{c} {r}" for c, r in table.columns) + " |",
                   "|---|" + "---|" * len(table.columns)]
         lines += [f"| {d} | " + " | ".join("—" if pd.isna(v) else f"{v:.3f}" for v in row) + " |"
