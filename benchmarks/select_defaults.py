@@ -37,6 +37,7 @@ from _report import machine, versions  # noqa: E402
 
 from sklearn_msae import AIMEmbedder, HiMAEEmbedder, RoMAEEmbedder
 from sklearn_msae.datasets import load_uea
+from sklearn_msae.himae import AUTO_SHORT_SERIES, AUTO_SHORT_WIDTHS
 
 #: The selection sets: every offline UEA set but the two with thousands of series, cheapest first.
 DATASETS = [
@@ -54,35 +55,48 @@ EMBEDDERS = {
     "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device,
                                                                                       **params),
 }
-#: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters.
+
+
+def small_auto(n_timepoints: int) -> dict:
+    """HiMAE's ``size="auto"`` as it was until f40b30c made it build "wide" from 64 steps: "small" there, two
+    levels below. The candidates scored with it name it, so that their rows reproduce (resolved in `run_cell`)."""
+    return {"size": "small"} if n_timepoints >= AUTO_SHORT_SERIES else {"channels": AUTO_SHORT_WIDTHS}
+
+
+#: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters. A candidate pins every
+#: parameter whose default changed after it was scored, so that its rows reproduce.
 #: RoMAE's one-block 64-wide decoder (its default since 46047cf; the paper's is 180 wide, 2 blocks)
 DECODER_64 = {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1}
+#: the paper's decoder (None: the size's own), RoMAE's default before 46047cf
+PAPER_DECODER = {"decoder_embed_dim": None, "decoder_num_heads": None, "decoder_depth": None}
 CANDIDATES = {
     "himae": {
-        "zero": {"gap_fill": "zero", "size": "small"},
-        "linear": {"gap_fill": "linear", "size": "small"},
+        # the candidates before 2b04679 made series shorter than 128 steps stretched by default read them unstretched
+        "zero": {"gap_fill": "zero", "size": "small", "stretch_to": None},
+        "linear": {"gap_fill": "linear", "size": "small", "stretch_to": None},
         # fewer, wider levels: a quick 5-fold check on RacketSports and JapaneseVowels (series of
         # about 30 steps) scored (32, 64) 0.17 and 0.05 above the four levels of "small"
-        "linear-3-levels": {"gap_fill": "linear", "channels": (16, 32, 64)},
-        "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64)},
+        "linear-3-levels": {"gap_fill": "linear", "channels": (16, 32, 64), "stretch_to": None},
+        "linear-2-levels": {"gap_fill": "linear", "channels": (32, 64), "stretch_to": None},
         # the depth follows the length: "linear-2-levels" below 64 steps, "linear" from 64 on
-        "linear-auto": {"gap_fill": "linear", "size": "auto"},
+        "linear-auto": {"gap_fill": "linear", "size": small_auto, "stretch_to": None},
         # value dropout: pretraining also hides up to half of the observed values (scattered gaps) from the encoder
-        "linear-auto-vd": {"gap_fill": "linear", "size": "auto", "value_dropout": 0.5},
+        "linear-auto-vd": {"gap_fill": "linear", "size": small_auto, "stretch_to": None, "value_dropout": 0.5},
         # series shorter than 64 / 128 steps resampled to that length (stretch_to; the checkpoint's lever, issue 20):
-        # a 30-step series gives the U-Net's deepest level 4 steps, and "auto" then only two levels
-        "linear-auto-stretch64": {"gap_fill": "linear", "size": "auto", "stretch_to": 64},
-        "linear-auto-stretch128": {"gap_fill": "linear", "size": "auto", "stretch_to": 128},
+        # a 30-step series gives the U-Net's deepest level 4 steps, and "auto" then only two levels; every
+        # stretched series has at least 64 steps, so "auto" built "small" ("size": "small" below)
+        "linear-auto-stretch64": {"gap_fill": "linear", "size": "small", "stretch_to": 64},
+        "linear-auto-stretch128": {"gap_fill": "linear", "size": "small", "stretch_to": 128},
         # twice the training budget (a 1,000-step floor gained on the sets of 130-270 series, lost on a dozen series);
         # complete data, seven sets (not merged into the CSV, whose tables keep the sets every candidate ran):
         # 0.790 against 0.823, the same split (RacketSports 0.901, Epilepsy 0.978; StandWalkJump 0.250 against 0.417)
-        "linear-auto-stretch128-e200": {"gap_fill": "linear", "size": "auto", "stretch_to": 128, "max_epochs": 200},
+        "linear-auto-stretch128-e200": {"gap_fill": "linear", "size": "small", "stretch_to": 128, "max_epochs": 200},
         # a lower masking ratio than the paper's 0.8: more of each small set's series visible in every step.
         # Nine sets, all-mean, complete / 30 % dropped: 0.5 scored 0.819 / 0.804 and 0.65 0.783 / 0.799 against
         # 0.812 / 0.798; 0.5's gain is AtrialFibrillation's and StandWalkJump's dozen series, on the other seven
         # sets it lost (0.877 against 0.890 complete: Libras 0.811, FingerMovements 0.506). Not adopted.
-        "linear-auto-stretch128-m50": {"gap_fill": "linear", "size": "auto", "stretch_to": 128, "mask_ratio": 0.5},
-        "linear-auto-stretch128-m65": {"gap_fill": "linear", "size": "auto", "stretch_to": 128, "mask_ratio": 0.65},
+        "linear-auto-stretch128-m50": {"gap_fill": "linear", "size": "small", "stretch_to": 128, "mask_ratio": 0.5},
+        "linear-auto-stretch128-m65": {"gap_fill": "linear", "size": "small", "stretch_to": 128, "mask_ratio": 0.65},
         # twice "small"'s width at every level (TS2Vec reads 320 features; "small" all levels 240 with a
         # 16-wide first level). With AtrialFibrillation, StandWalkJump and BasicMotions over seeds 0-2 (seed 0 alone
         # had read AtrialFibrillation 0.667 for "linear-auto-stretch128", 0.467 on seeds 1 and 2): 0.798 / 0.793
@@ -101,28 +115,30 @@ CANDIDATES = {
             "gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128, "batch_size": 16,
         },
     },
-    "aim": {"zero": {"gap_fill": "zero"}, "linear": {"gap_fill": "linear"},
+    # scored before value_dropout=0.5 became the default (f7eaa84)
+    "aim": {"zero": {"gap_fill": "zero", "value_dropout": 0.0}, "linear": {"gap_fill": "linear", "value_dropout": 0.0},
             "linear-vd": {"gap_fill": "linear", "value_dropout": 0.5},
             # a 30-step series is three 10-step patches: stretched, it is six or thirteen tokens
             "linear-vd-stretch64": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 64},
             "linear-vd-stretch128": {"gap_fill": "linear", "value_dropout": 0.5, "stretch_to": 128}},
-    # these candidates were scored training every epoch, before RoMAE's default max_steps=500
+    # these candidates were scored training every epoch, before RoMAE's default max_steps=500; those without a decoder
+    # of their own had the paper's (None), the default before DECODER_64 (46047cf)
     "romae": {
-        "default": {"max_steps": None},
+        "default": {**PAPER_DECODER, "max_steps": None},
         # uea.py's RoMAE: a third of the width, a 1-block decoder, batches of 16
         "w64": {"embed_dim": 64, "num_heads": 4, "depth": 2, **DECODER_64, "batch_size": 16, "max_steps": None},
         # the cost: the decoder reads every token (four times the encoder's at mask_ratio 0.75); these keep the
         # encoder and shrink the decoder, or halve the epochs
         "dec64": {**DECODER_64, "max_steps": None},
-        "e50": {"max_epochs": 50, "max_steps": None},
+        "e50": {**PAPER_DECODER, "max_epochs": 50, "max_steps": None},
         "dec64-e50": {**DECODER_64, "max_epochs": 50, "max_steps": None},
         # a budget that stops growing with the set: 100 epochs, at most 300 / 500 optimiser steps (TS2Vec trains 200
         # iterations of 16 series; 100 epochs of JapaneseVowels' 270 series are 900 steps of 32)
         **{f"dec64-s{steps}": {**DECODER_64, "max_steps": steps} for steps in (300, 500)},
     },
     "himae-ci": {
-        "linear": {"channel_mode": "independent", "size": "small"},
-        "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64)},
+        "linear": {"channel_mode": "independent", "size": "small", "stretch_to": None},
+        "linear-2-levels": {"channel_mode": "independent", "channels": (32, 64), "stretch_to": None},
     },
     # as first shipped, and with series shorter than its 128-step pretraining windows resampled to that length
     # (stretch_to=128, its default since)
@@ -155,6 +171,14 @@ KEY = ["dataset", "missing_rate", "embedder", "candidate", "seed"]
 COLUMNS = [*KEY, "readout", "probe", "cv_accuracy", "fit_s"]
 
 
+def candidate_params(embedder: str, candidate: str, n_timepoints: int, quick: bool) -> dict:
+    """A candidate's fit parameters for series of ``n_timepoints`` steps (``small_auto`` resolved)."""
+    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"][embedder] if quick else {})}
+    if callable(params.get("size")):
+        params.update(params.pop("size")(n_timepoints))
+    return params
+
+
 def run_cell(
     dataset: str, missing_rate: float, embedder: str, candidate: str, seed: int, quick: bool, threads: int,
     cache_dir: Path | None,
@@ -163,7 +187,7 @@ def run_cell(
     ``memory``); the gaps and the folds are seed 0's whatever the seed, so seeds differ by the pretraining alone."""
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
-    params = {**CANDIDATES[embedder][candidate], **(QUICK["params"][embedder] if quick else {})}
+    params = candidate_params(embedder, candidate, X.shape[-1], quick)
     if cache_dir is not None and embedder != "checkpoint":
         # peers.py's seed-0 cells pretrain on the same training split with the same seed: one pretraining serves both
         params["memory"] = str(cache_dir)
