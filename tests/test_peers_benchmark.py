@@ -216,10 +216,10 @@ def test_missingness_removes_whole_steps_in_every_channel(benchmark_script, basi
 
 @pytest.mark.parametrize(("n_timepoints", "widths"), [(30, (32, 64)), (63, (32, 64)), (64, (16, 32, 64, 128))])
 def test_select_defaults_auto_candidates_build_the_networks_their_rows_were_scored_with(
-    with_peers, n_timepoints, widths
+    benchmark_script, n_timepoints, widths
 ):
     # the "linear-auto" rows predate "wide" (f40b30c): size="auto" then built "small" from 64 steps, two levels below
-    select = with_peers("select_defaults")
+    select = benchmark_script("select_defaults")
     for candidate in ("linear-auto", "linear-auto-vd"):
         params = select.candidate_params("himae", candidate, n_timepoints, quick=False)
         assert HiMAEEmbedder(**params)._widths() == widths
