@@ -63,12 +63,12 @@ def small_auto(n_timepoints: int) -> dict:
     return {"size": "small"} if n_timepoints >= 64 else {"channels": (32, 64)}
 
 
-#: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters. A candidate pins every
-#: parameter whose default changed after it was scored, so that its rows reproduce.
 #: RoMAE's one-block 64-wide decoder (its default since 46047cf; the paper's is 180 wide, 2 blocks)
 DECODER_64 = {"decoder_embed_dim": 64, "decoder_num_heads": 4, "decoder_depth": 1}
 #: the paper's decoder (None: the size's own), RoMAE's default before 46047cf
 PAPER_DECODER = {"decoder_embed_dim": None, "decoder_num_heads": None, "decoder_depth": None}
+#: Per embedder: candidate name -> fit parameters; readouts: name -> transform-only parameters. A candidate pins every
+#: parameter whose default changed after it was scored, so that its rows reproduce.
 CANDIDATES = {
     "himae": {
         # the candidates before 2b04679 made series shorter than 128 steps stretched by default read them unstretched

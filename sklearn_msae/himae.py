@@ -56,8 +56,9 @@ of the steps dropped (means of the per-set tables of
     stretch_choice="""\
 The default departs from the paper (whose series are all long): in cross-validation
 on the training splits of nine UEA sets (pretraining seed 0), 128 scored 0.812 /
-0.798 (complete / 30 % of the steps dropped) against 0.804 / 0.785 for None and 0.802 / 0.794 for 64, most
-of it on RacketSports' 30 steps (0.887 / 0.880 against 0.828 / 0.723;
+0.798 (complete / 30 % of the steps dropped) against 0.804 / 0.785 for None and
+0.802 / 0.794 for 64, most of it on RacketSports' 30 steps (0.887 / 0.880 against
+0.828 / 0.723;
 ``benchmarks/results/select_defaults.md``). ``size="auto"`` then sees 128 steps and
 builds "wide"'s four levels.""",
 )
