@@ -75,6 +75,12 @@ PEERS = ["minirocket", "ts2vec"]
 #: Cheapest first, so that a partial run already compares the most.
 METHODS = [*PEERS, "himae", "aim", "himae-ft", "aim-ft", "romae", "romae-ft", *CHECKPOINT_METHODS, "checkpoint-ft"]
 PEER_VARIANT = "peer"
+#: The variant whose configuration is each method's default today: the rows the acceptance summary reads. A change
+#: of defaults reruns its methods under a new variant and names it here.
+CURRENT = {
+    "himae": "f40b30c", "aim": "f7eaa84", "romae": "7c5e9a0", "checkpoint": "2674cfd",
+    "himae-ft": "f40b30c", "aim-ft": "1d356a0", "romae-ft": "1d356a0",
+}
 
 QUICK = {
     "datasets": ["BasicMotions"], "seeds": [0],
@@ -190,6 +196,65 @@ def _fmt(value: float) -> str:
     return "—" if pd.isna(value) else f"{value:.3f}"
 
 
+def _won_tied_lost(column: pd.Series, reference: pd.Series) -> str:
+    """Sets won, tied and lost against ``reference``; a tie is equal accuracy to the report's three decimals."""
+    difference = column.round(3) - reference.round(3)
+    return f"{(difference > 0).sum()} / {(difference == 0).sum()} / {(difference < 0).sum()}"
+
+
+def current_summary(results: pd.DataFrame, current: dict[str, str]) -> list[str]:
+    """Markdown lines: each method's ``current`` defaults and the peers, per missing rate, over the sets each has
+    run: mean accuracy, TS2Vec's and MiniRocket's on the same sets with the sets won, tied and lost against them,
+    the mean rank over the sets every row has run, and the median fit against TS2Vec's over the same cells; then
+    the cost of the gaps (complete minus 30 % dropped) over the sets run both ways."""
+    scores = frozen_scores(results)
+    columns = [c for c in [*PEERS, *(f"{m}@{v}" for m, v in current.items())] if c in scores.columns]
+    if not set(PEERS) <= set(columns) or len(columns) == len(PEERS):
+        return []
+    per_set = scores[columns].groupby(["dataset", "missing_rate"]).mean()
+    fit = results.assign(column=np.where(results["variant"] == PEER_VARIANT, results["method"],
+                                         results["method"] + "@" + results["variant"]))
+    fit = fit.drop_duplicates(["dataset", "missing_rate", "seed", "column"]).set_index(
+        ["dataset", "missing_rate", "seed", "column"])["fit_s"].unstack("column")
+    lines = [
+        "## Today's defaults against the peers", "",
+        "Each method's current configuration (`CURRENT` in `benchmarks/peers.py`), over the sets it has run; "
+        "TS2Vec and MiniRocket on the same sets beside it. Won / tied / lost: sets, ties to three decimals. "
+        "Fit: median seconds over the row's cells against TS2Vec's median over the same cells (self-supervised "
+        "for the embedders, fine-tuning for `*-ft`, the whole fit for MiniRocket).", "",
+    ]
+    for rate, block in per_set.groupby(level="missing_rate"):
+        block = block.droplevel("missing_rate")
+        common = block.dropna().index
+        ranks = block.loc[common].rank(axis=1, ascending=False).mean()
+        plural = "s" if len(common) != 1 else ""
+        lines += [f"### {rate:.0%} dropped (mean rank over the {len(common)} set{plural} every row has run)", "",
+                  "| column | sets | mean accuracy | mean rank | TS2Vec, same sets | won / tied / lost | "
+                  "MiniRocket, same sets | won / tied / lost | median fit (s) | TS2Vec's, same cells |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for column in columns:
+            ran = block[column].dropna().index
+            cells = fit.xs(rate, level="missing_rate")[list({column: 0, "ts2vec": 0})].loc[list(ran)].dropna()
+            lines.append(
+                f"| {column} | {len(ran)} | {block.loc[ran, column].mean():.3f} | "
+                f"{ranks[column]:.2f} | {block.loc[ran, 'ts2vec'].mean():.3f} | "
+                f"{_won_tied_lost(block.loc[ran, column], block.loc[ran, 'ts2vec'])} | "
+                f"{block.loc[ran, 'minirocket'].mean():.3f} | "
+                f"{_won_tied_lost(block.loc[ran, column], block.loc[ran, 'minirocket'])} | "
+                f"{cells[column].median():.1f} | {cells['ts2vec'].median():.1f} |"
+            )
+        lines.append("")
+    both = per_set.unstack("missing_rate")
+    lines += ["### The cost of the gaps (sets run both ways)", "",
+              "| column | sets | complete | 30 % dropped | cost |", "|---|---|---|---|---|"]
+    for column in columns:
+        pair = both[column][[0.0, 0.3]].dropna() if {0.0, 0.3} <= set(both[column].columns) else pd.DataFrame()
+        if len(pair):
+            complete, dropped = pair[0.0].mean(), pair[0.3].mean()
+            lines.append(f"| {column} | {len(pair)} | {complete:.3f} | {dropped:.3f} | {complete - dropped:.3f} |")
+    return [*lines, ""]
+
+
 def report(results: pd.DataFrame, command: str) -> str:
     scores = frozen_scores(results)
     per_set = scores.groupby(["dataset", "missing_rate"]).mean()
@@ -212,7 +277,7 @@ def report(results: pd.DataFrame, command: str) -> str:
         published = TS2VEC_PUBLISHED.get(dataset) if rate == 0 else None
         lines.append(f"| {dataset} | {rate:.0%} | {n_seeds[(dataset, rate)]} | "
                      + " | ".join(_fmt(row[c]) for c in columns) + f" | {_fmt(published) if published else '—'} |")
-    lines += ["", "## Summary over the sets every column has run", ""]
+    lines += ["", *current_summary(results, CURRENT), "## Summary over the sets every column has run", ""]
     for rate, block in per_set.groupby(level="missing_rate"):
         complete = block.dropna(axis=1, how="all").dropna()
         if complete.empty:

@@ -223,3 +223,33 @@ def test_select_defaults_auto_candidates_build_the_networks_their_rows_were_scor
     for candidate in ("linear-auto", "linear-auto-vd"):
         params = select.candidate_params("himae", candidate, n_timepoints, quick=False)
         assert HiMAEEmbedder(**params)._widths() == widths
+
+
+def test_peers_summarises_todays_defaults_on_the_sets_each_ran_beside_the_peers_on_the_same_sets(benchmark_script):
+    peers = benchmark_script("peers")
+    accuracy = {  # (method, variant, model): {(dataset, rate): accuracy}
+        ("minirocket", "peer", "minirocket"): {("s1", 0.0): 0.9, ("s2", 0.0): 0.5, ("s1", 0.3): 0.8, ("s2", 0.3): 0.5},
+        ("ts2vec", "peer", "ts2vec svm"): {("s1", 0.0): 0.8, ("s2", 0.0): 0.7, ("s1", 0.3): 0.7, ("s2", 0.3): 0.6},
+        ("himae", "v1", "himae logistic"): {("s1", 0.0): 0.8, ("s2", 0.0): 0.9, ("s1", 0.3): 0.9},
+        ("himae", "v1", "himae svm"): {("s1", 0.0): 0.6, ("s2", 0.0): 0.4, ("s1", 0.3): 0.95},
+        ("himae", "v0", "himae logistic"): {("s1", 0.0): 0.1, ("s2", 0.0): 0.1},  # a former default: not summarised
+    }
+    fit_s = {"minirocket": 1.0, "ts2vec": 100.0, "himae": 40.0}
+    results = pd.DataFrame([
+        {"dataset": dataset, "missing_rate": rate, "seed": 0, "method": method, "variant": variant, "model": model,
+         "accuracy": value, "fit_s": fit_s[method] * (2 if dataset == "s2" else 1), "probe_s": 0.0, "predict_s": 0.0,
+         "torch_threads": 1}
+        for (method, variant, model), cells in accuracy.items() for (dataset, rate), value in cells.items()
+    ])  # fmt: skip
+    lines = peers.current_summary(results, {"himae": "v1", "aim": "v9"})  # AIM has not run: no row
+    text = "\n".join(lines)
+    assert "himae@v0" not in text and "aim@" not in text
+    # complete: HiMAE's better probe, 0.8 / 0.9, ties TS2Vec on s1 and beats it on s2; ranks 2.5 and 1 of 3
+    assert "| himae@v1 | 2 | 0.850 | 1.75 | 0.750 | 1 / 1 / 0 | 0.700 | 1 / 0 / 1 | 60.0 | 150.0 |" in lines
+    # 30 % dropped: HiMAE ran s1 alone, so its peers are read on s1; the rank is over s1, the only set all ran
+    assert "### 30% dropped (mean rank over the 1 set every row has run)" in lines
+    assert "| himae@v1 | 1 | 0.950 | 1.00 | 0.700 | 1 / 0 / 0 | 0.800 | 1 / 0 / 0 | 40.0 | 100.0 |" in lines
+    assert "| ts2vec | 2 | 0.650 | 3.00 | 0.650 | 0 / 2 / 0 | 0.650 | 1 / 0 / 1 | 150.0 | 150.0 |" in lines
+    # the gaps' cost over the sets run both ways: s1 alone for HiMAE
+    assert "| himae@v1 | 1 | 0.800 | 0.950 | -0.150 |" in lines
+    assert peers.current_summary(results, {"romae": "v1"}) == []  # no current default has run
