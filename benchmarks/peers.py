@@ -180,12 +180,15 @@ def grid(datasets, missing_rates, seeds, methods, variant) -> list[tuple]:
 # ---- the report -------------------------------------------------------------------------------------------
 
 
+def _column(results: pd.DataFrame) -> np.ndarray:
+    """Each row's report column: the method, ``@variant`` unless it is a peer's."""
+    return np.where(results["variant"] == PEER_VARIANT, results["method"], results["method"] + "@" + results["variant"])
+
+
 def frozen_scores(results: pd.DataFrame) -> pd.DataFrame:
     """Accuracy per (data set, missing rate, seed) and column: the better probe of each frozen method,
     TS2Vec's own SVM protocol, each fine-tuned embedder and MiniRocket. Columns are ``method@variant``."""
-    rows = results.assign(
-        column=lambda r: np.where(r["variant"] == PEER_VARIANT, r["method"], r["method"] + "@" + r["variant"])
-    )
+    rows = results.assign(column=_column(results))
     cell = ["dataset", "missing_rate", "seed", "column"]
     best = rows.groupby(cell)["accuracy"].max().unstack("column")
     authors = rows[rows["model"] == "ts2vec svm"].set_index(cell[:-1])["accuracy"].rename("ts2vec (authors' svm)")
@@ -212,10 +215,8 @@ def current_summary(results: pd.DataFrame, current: dict[str, str]) -> list[str]
     if not set(PEERS) <= set(columns) or len(columns) == len(PEERS):
         return []
     per_set = scores[columns].groupby(["dataset", "missing_rate"]).mean()
-    fit = results.assign(column=np.where(results["variant"] == PEER_VARIANT, results["method"],
-                                         results["method"] + "@" + results["variant"]))
-    fit = fit.drop_duplicates(["dataset", "missing_rate", "seed", "column"]).set_index(
-        ["dataset", "missing_rate", "seed", "column"])["fit_s"].unstack("column")
+    cell = ["dataset", "missing_rate", "seed", "column"]  # a cell's rows (one per probe) share its fit time
+    fit = results.assign(column=_column(results)).drop_duplicates(cell).set_index(cell)["fit_s"].unstack("column")
     lines = [
         "## Today's defaults against the peers", "",
         "Each method's current configuration (`CURRENT` in `benchmarks/peers.py`), over the sets it has run; "
