@@ -235,7 +235,8 @@ def current_summary(results: pd.DataFrame, current: dict[str, str]) -> list[str]
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for column in columns:
             ran = block[column].dropna().index
-            cells = fit.xs(rate, level="missing_rate")[list({column: 0, "ts2vec": 0})].loc[list(ran)].dropna()
+            pair = list(dict.fromkeys([column, "ts2vec"]))  # TS2Vec's own row: one column, not two
+            cells = fit.xs(rate, level="missing_rate")[pair].loc[list(ran)].dropna()
             lines.append(
                 f"| {column} | {len(ran)} | {block.loc[ran, column].mean():.3f} | "
                 f"{ranks[column]:.2f} | {block.loc[ran, 'ts2vec'].mean():.3f} | "
@@ -245,15 +246,16 @@ def current_summary(results: pd.DataFrame, current: dict[str, str]) -> list[str]
                 f"{cells[column].median():.1f} | {cells['ts2vec'].median():.1f} |"
             )
         lines.append("")
-    both = per_set.unstack("missing_rate")
-    lines += ["### The cost of the gaps (sets run both ways)", "",
-              "| column | sets | complete | 30 % dropped | cost |", "|---|---|---|---|---|"]
+    costs = []
     for column in columns:
-        pair = both[column][[0.0, 0.3]].dropna() if {0.0, 0.3} <= set(both[column].columns) else pd.DataFrame()
-        if len(pair):
-            complete, dropped = pair[0.0].mean(), pair[0.3].mean()
-            lines.append(f"| {column} | {len(pair)} | {complete:.3f} | {dropped:.3f} | {complete - dropped:.3f} |")
-    return [*lines, ""]
+        both = per_set[column].unstack("missing_rate").reindex(columns=MISSING_RATES).dropna()
+        if len(both):
+            complete, dropped = both.mean()
+            costs.append(f"| {column} | {len(both)} | {complete:.3f} | {dropped:.3f} | {complete - dropped:.3f} |")
+    if costs:
+        lines += ["### The cost of the gaps (sets run both ways)", "",
+                  "| column | sets | complete | 30 % dropped | cost |", "|---|---|---|---|---|", *costs, ""]
+    return lines
 
 
 def report(results: pd.DataFrame, command: str) -> str:

@@ -253,3 +253,6 @@ def test_peers_summarises_todays_defaults_on_the_sets_each_ran_beside_the_peers_
     # the gaps' cost over the sets run both ways: s1 alone for HiMAE
     assert "| himae@v1 | 1 | 0.800 | 0.950 | -0.150 |" in lines
     assert peers.current_summary(results, {"romae": "v1"}) == []  # no current default has run
+    complete_only = peers.current_summary(results[results["missing_rate"] == 0.0], {"himae": "v1"})
+    assert "### 0% dropped (mean rank over the 2 sets every row has run)" in complete_only
+    assert not any("cost of the gaps" in line for line in complete_only)
