@@ -233,17 +233,17 @@ def current_summary(results: pd.DataFrame, current: dict[str, str]) -> list[str]
                   "| column | sets | mean accuracy | mean rank | TS2Vec, same sets | won / tied / lost | "
                   "MiniRocket, same sets | won / tied / lost | median fit (s) | TS2Vec's, same cells |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
+        fit_at_rate = fit.xs(rate, level="missing_rate")  # (dataset, seed) x column
         for column in columns:
-            ran = block[column].dropna().index
-            pair = list(dict.fromkeys([column, "ts2vec"]))  # TS2Vec's own row: one column, not two
-            cells = fit.xs(rate, level="missing_rate")[pair].loc[list(ran)].dropna()
+            ran = block[column].dropna()
+            peers = block.loc[ran.index]
+            own, ts2vec = (fit_at_rate[name].loc[list(ran.index)] for name in (column, "ts2vec"))
+            same_cells = own.notna() & ts2vec.notna()
             lines.append(
-                f"| {column} | {len(ran)} | {block.loc[ran, column].mean():.3f} | "
-                f"{ranks[column]:.2f} | {block.loc[ran, 'ts2vec'].mean():.3f} | "
-                f"{_won_tied_lost(block.loc[ran, column], block.loc[ran, 'ts2vec'])} | "
-                f"{block.loc[ran, 'minirocket'].mean():.3f} | "
-                f"{_won_tied_lost(block.loc[ran, column], block.loc[ran, 'minirocket'])} | "
-                f"{cells[column].median():.1f} | {cells['ts2vec'].median():.1f} |"
+                f"| {column} | {len(ran)} | {ran.mean():.3f} | {ranks[column]:.2f} | "
+                f"{peers['ts2vec'].mean():.3f} | {_won_tied_lost(ran, peers['ts2vec'])} | "
+                f"{peers['minirocket'].mean():.3f} | {_won_tied_lost(ran, peers['minirocket'])} | "
+                f"{own[same_cells].median():.1f} | {ts2vec[same_cells].median():.1f} |"
             )
         lines.append("")
     costs = []
