@@ -50,9 +50,10 @@ EMBEDDERS = {
     "romae": RoMAEEmbedder,
     # HiMAE with every channel encoded alone by one univariate network (channel_mode="independent", issue 20)
     "himae-ci": HiMAEEmbedder,
-    # the shipped checkpoint (issue 20): its fit learns only the scaling; the candidates are its readouts
-    "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(CHECKPOINT, device=device,
-                                                                                      **params),
+    # the shipped checkpoint (issue 20): its fit learns only the scaling (the seed then changes nothing), unless a
+    # candidate goes on pretraining it on X (continue_pretraining)
+    "checkpoint": lambda device, random_state, **params: HiMAEEmbedder.from_pretrained(
+        CHECKPOINT, device=device, random_state=random_state, **params),
 }
 
 
@@ -146,7 +147,11 @@ CANDIDATES = {
     },
     # as first shipped, and with series shorter than its 128-step pretraining windows resampled to that length
     # (stretch_to=128, its default since)
-    "checkpoint": {"unstretched": {"stretch_to": None}, "stretched": {"stretch_to": 128}},
+    "checkpoint": {"unstretched": {"stretch_to": None}, "stretched": {"stretch_to": 128},
+                   # domain adaptation: the checkpoint goes on pretraining on the training split, 500 optimiser steps
+                   # (RoMAE's cap; the corpus took 15,000) at its own learning rate or a tenth of it
+                   **{f"stretched-adapt{tag}": {"stretch_to": 128, "continue_pretraining": True, "max_steps": 500,
+                                                "lr": lr} for tag, lr in (("", 1e-3), ("-lr1e-4", 1e-4))}},
 }
 READOUTS = {
     "himae": {
