@@ -19,8 +19,6 @@ Methods (a *cell* is one data set, missing rate, seed and method):
   training split alone (issue 20).
 - ``checkpoint``: the shipped checkpoint ``himae-corpus-ci`` (`from_pretrained`), whose
   ``fit`` learns only the channel scaling of the training split; frozen, both probes.
-- ``checkpoint-adapt``: the checkpoint pretrained on further on the training split
-  (``continue_pretraining=True``, ``ADAPT``'s budget), frozen, both probes.
 - ``checkpoint-ft``: ``MAEClassifier`` with its defaults, fine-tuned from the checkpoint.
   ``--checkpoint`` evaluates another checkpoint folder in these columns instead (e.g. one
   pretrained by ``pretrain_checkpoint.py --exclude`` without the sets evaluated).
@@ -70,11 +68,8 @@ SEEDS = [0, 1, 2]
 #: Sets with thousands of training series: one seed.
 ONE_SEED = {"LSST", "PenDigits"}
 EMBEDDERS = {"himae": HiMAEEmbedder, "aim": AIMEmbedder, "romae": RoMAEEmbedder}
-#: Issue 20: the checkpoint's network pretrained per set, and the checkpoint (the sets' training splits are in its
-#: corpus), as shipped or pretrained on further on each training split.
-CHECKPOINT_METHODS = ["himae-ci", "checkpoint", "checkpoint-adapt"]
-#: The domain adaptation of ``checkpoint-adapt``, chosen by `select_defaults.py` (candidate ``stretched-adapt``)
-ADAPT = {"continue_pretraining": True, "max_steps": 500}
+#: Issue 20: the checkpoint's network pretrained per set, and the checkpoint (the sets' training splits are in its corpus).
+CHECKPOINT_METHODS = ["himae-ci", "checkpoint"]
 FINETUNED = {f"{name}-ft": name for name in [*EMBEDDERS, "checkpoint"]}
 PEERS = ["minirocket", "ts2vec"]
 #: Cheapest first, so that a partial run already compares the most.
@@ -109,10 +104,6 @@ def make_embedder(name: str, seed: int, cache_dir: Path, quick: bool, checkpoint
         # `pretrained` for that (a fitted embedder's fit otherwise pretrains anew), its scaling learned like the shipped
         folder = {} if is_shipped(checkpoint) else {"pretrained": checkpoint, "pretrained_scaling": "refit"}
         return HiMAEEmbedder.from_pretrained(checkpoint, device="cpu", **folder)
-    if name == "checkpoint-adapt":
-        return make_embedder("checkpoint", seed, cache_dir, quick, checkpoint).set_params(
-            random_state=seed, memory=str(cache_dir), **{**ADAPT, **({"max_steps": 2} if quick else {})}
-        )
     if name == "himae-ci":
         # the checkpoint's network and readout (transform-only: the cached pretraining serves any readout)
         pretrained = HiMAEEmbedder.from_pretrained(checkpoint)

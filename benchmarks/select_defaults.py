@@ -172,7 +172,7 @@ READOUTS = {
 QUICK = {
     "datasets": ["BasicMotions"],
     "params": {"himae": {"size": "tiny", "max_epochs": 1}, "aim": {"size": "tiny", "max_epochs": 1},
-               "himae-ci": {"size": "tiny", "max_epochs": 1}, "checkpoint": {"max_steps": 2},
+               "himae-ci": {"size": "tiny", "max_epochs": 1}, "checkpoint": {},
                "romae": {"embed_dim": 12, "num_heads": 2, "depth": 1, "decoder_embed_dim": 12,
                          "decoder_num_heads": 2, "decoder_depth": 1, "max_epochs": 1}},
 }
