@@ -157,17 +157,22 @@ CANDIDATES = {
                                                 "lr": lr} for tag, lr in (("", 1e-3), ("-lr1e-4", 1e-4))}},
 }
 READOUTS = {
+    # the encoder's levels alone (include_decoder=False), as scored before the decoder's became the default, and
+    # with the decoder's up-blocks appended
     "himae": {
-        "last-mean": {"layer": -1, "pooling": "mean"},
-        "all-mean": {"layer": "all", "pooling": "mean"},
-        "all-meanmax": {"layer": "all", "pooling": "meanmax"},
+        "last-mean": {"layer": -1, "pooling": "mean", "include_decoder": False},
+        "all-mean": {"layer": "all", "pooling": "mean", "include_decoder": False},
+        "all-meanmax": {"layer": "all", "pooling": "meanmax", "include_decoder": False},
+        "all-mean-decoder": {"layer": "all", "pooling": "mean", "include_decoder": True},
     },
     "aim": {"mean": {"pooling": "mean"}, "channel": {"pooling": "channel"}},
     # the [CLS] token gets no reconstruction target of its own: the mean over the tokens may carry more
     "romae": {f"{pooling}-{block}": {"pooling": pooling, "layer": layer}
               for pooling in ("cls", "mean") for block, layer in (("last", -1), ("first", 1))},
     "himae-ci": {
-        f"all-{pooling}-channels-{channels}": {"layer": "all", "pooling": pooling, "channel_pooling": channels}
+        f"all-{pooling}-channels-{channels}": {
+            "layer": "all", "pooling": pooling, "channel_pooling": channels, "include_decoder": False
+        }
         for pooling, channels in (("mean", "concat"), ("mean", "mean"), ("meanmax", "concat"))
     },
     "checkpoint": {f"channels-{pooling}": {"channel_pooling": pooling} for pooling in ("mean", "meanmax", "concat")},

@@ -43,18 +43,20 @@ _CONFIG_FILE, _WEIGHTS_FILE, _FORMAT = "config.json", "model.safetensors", "skle
 #: Parameters added after ``_FORMAT`` was fixed, with the value every model saved without them was trained
 #: with: a config that lacks one reads as that value, in its params (and in its network's kwargs for those
 #: the network takes, `_ADDED_MODULE_KWARGS`).
-_ADDED_PARAMS = {"value_dropout": 0.0, "stretch_to": None}
+_ADDED_PARAMS = {"value_dropout": 0.0, "stretch_to": None, "include_decoder": False}
 _ADDED_MODULE_KWARGS = ("value_dropout",)
 
 # Parameters that change neither the learned weights nor the pretraining cache key.
 _NOT_LEARNED = (
-    "layer", "pooling", "channel_pooling", "inference_batch_size", "device", "memory", "verbose", "checkpoint_dir",
-    "checkpoint_every",
+    "layer", "pooling", "include_decoder", "channel_pooling", "inference_batch_size", "device", "memory", "verbose",
+    "checkpoint_dir", "checkpoint_every",
 )  # fmt: skip
 # Parameters the inference methods read that `set_params` may change after ``fit``, which validated them
 # (all but ``stretch_to`` are read by the inference methods only), so every method that uses them validates
 # them again (`_check_transform_params`).
-_TRANSFORM_PARAMS = ("layer", "pooling", "channel_pooling", "inference_batch_size", "device", "stretch_to")
+_TRANSFORM_PARAMS = (
+    "layer", "pooling", "include_decoder", "channel_pooling", "inference_batch_size", "device", "stretch_to"
+)
 # Parameters that shape training but not the network: a ``pretrained`` network may differ in them.
 _TRAINING_ONLY = (
     "scaling", "stretch_to", "random_state", "streaming", "accelerate", "pretrained", "pretrained_scaling",

@@ -66,9 +66,18 @@ class UpBlock(nn.Module):
             nn.GELU(),
         )
 
-    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, skip: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """``keep`` (B, 1, T_skip), given when embedding: positions past the series are zeroed after every
+        layer, as `DownBlock` does, so that no padding reaches the positions inside; pretraining reconstructs
+        from the unmasked block (``keep=None``)."""
         x = self.up(x)[..., : skip.shape[-1]]  # (B, C_out, 2 T) cropped to the skip's length
-        return self.fuse(torch.cat([x, skip], dim=1))  # (B, C_out, T_skip)
+        h = torch.cat([x, skip], dim=1)  # (B, 2 C_out, T_skip)
+        if keep is None:
+            return self.fuse(h)
+        for layer in self.fuse:
+            # every convolution reads zeros past the series, as it reads past the tensor's end
+            h = layer(h.masked_fill(~keep, 0.0) if isinstance(layer, nn.Conv1d) else h)
+        return h.masked_fill(~keep, 0.0)  # (B, C_out, T_skip)
 
 
 class HiMAE(nn.Module):
@@ -190,29 +199,44 @@ class HiMAE(nn.Module):
         lengths: torch.Tensor,
         levels: tuple[int, ...] = (-1,),
         pooling: str = "mean",
+        decoder: bool = False,
     ) -> torch.Tensor:
         """Resolution embeddings of the chosen ``levels`` (0-based), concatenated.
 
         Pooling covers each level's positions whose window of input samples holds an
         observed one: end padding, NaN tails and gaps longer than a window are left
         out, so a series embeds alike whatever unobserved samples frame it.
-        ``"flatten"`` keeps every position.
+        ``"flatten"`` keeps every position. ``decoder`` appends, for each chosen level
+        but the bottleneck, the up-block's activation at that level's resolution,
+        pooled alike (after every encoder level's part).
         """
-        levels = [level % len(self.encoder) for level in levels]
-        # the deeper levels are not needed
-        activations = self.forward_encoder(self.fill_gaps(x, observed, lengths), lengths, n_levels=max(levels) + 1)
+        n_levels = len(self.encoder)
+        levels = [level % n_levels for level in levels]
+        # the deeper levels are not needed, unless the decoder climbs down from the bottleneck
+        activations = self.forward_encoder(
+            self.fill_gaps(x, observed, lengths), lengths, n_levels=n_levels if decoder else max(levels) + 1
+        )
         any_observed = observed.any(1, keepdim=True).to(x.dtype)  # (B, 1, T)
-        parts = []
-        for level in levels:
-            h = activations[level]  # (B, C_l, T_l)
+
+        def pooled(h: torch.Tensor, level: int) -> list[torch.Tensor]:  # h: (B, C_l, T_l)
             if pooling == "flatten":
-                parts.append(h.flatten(1))
-                continue
+                return [h.flatten(1)]
             stride = 2 ** (level + 1)
             valid = F.max_pool1d(any_observed, stride, stride, ceil_mode=True)[..., : h.shape[-1]] > 0  # (B, 1, T_l)
-            parts.append(torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1))  # (B, C_l)
+            parts = [torch.where(valid, h, 0.0).sum(-1) / valid.sum(-1)]  # (B, C_l)
             if pooling == "meanmax":
                 parts.append(torch.where(valid, h, float("-inf")).amax(-1))  # (B, C_l)
+            return parts
+
+        parts = [part for level in levels for part in pooled(activations[level], level)]
+        if decoder and min(levels) < n_levels - 1:
+            up = {}  # level -> the up-block's activation (B, C_l, T_l), from the bottleneck down to the finest chosen
+            h = activations[-1]
+            for level in range(n_levels - 2, min(levels) - 1, -1):
+                skip = activations[level]
+                keep = inside_series(lengths, 2 ** (level + 1), skip.shape[-1])  # (B, 1, T_l)
+                h = up[level] = self.decoder[n_levels - 2 - level](h, skip, keep)
+            parts += [part for level in levels if level in up for part in pooled(up[level], level)]
         return torch.cat(parts, dim=1)
 
     def reconstruct(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -222,21 +246,32 @@ class HiMAE(nn.Module):
         """
         return self.forward_decoder(self.forward_encoder(self.fill_gaps(x, observed, lengths), lengths), x.shape[-1])
 
-    def layer_ids(self, levels: tuple[int, ...] = (-1,), **embed_kwargs) -> tuple[dict[str, int | None], int]:
-        """Layer id of every parameter in the stack that ``embed(levels=levels)`` runs (MAE's ``get_layer_id_for_vit``).
+    def layer_ids(
+        self, levels: tuple[int, ...] = (-1,), decoder: bool = False, **embed_kwargs
+    ) -> tuple[dict[str, int | None], int]:
+        """Layer id of every parameter in the stack that ``embed(levels=levels, decoder=decoder)`` runs (MAE's
+        ``get_layer_id_for_vit``).
 
         Returns ``(ids, n_blocks)``: ``ids[name]`` is ``i + 1`` for encoder level ``i`` up
-        to the deepest of ``levels`` (the first level takes the place of an input
-        embedding), and None for what ``embed`` does not use (deeper levels, the
-        up-blocks and the reconstruction head); ``n_blocks`` counts the levels used.
+        to the deepest level ``embed`` runs (the first level takes the place of an input
+        embedding), then, with ``decoder``, ``n_levels + j + 1`` for the ``j``-th up-block it
+        runs (the deepest first), and None for what ``embed`` does not use (deeper levels,
+        the other up-blocks and the reconstruction head); ``n_blocks`` counts the blocks used.
         """
-        used = max(level % len(self.encoder) for level in levels) + 1
+        n_levels = len(self.encoder)
+        levels = [level % n_levels for level in levels]
+        finest = min(levels)
+        up_blocks = n_levels - 1 - finest if decoder else 0
+        used = n_levels if decoder else max(levels) + 1
 
         def layer_id(name: str) -> int | None:
             level = numbered(name, "encoder.")
-            return level + 1 if level is not None and level < used else None
+            if level is not None:
+                return level + 1 if level < used else None
+            block = numbered(name, "decoder.")
+            return n_levels + block + 1 if block is not None and block < up_blocks else None
 
-        return {name: layer_id(name) for name, _ in self.named_parameters()}, used
+        return {name: layer_id(name) for name, _ in self.named_parameters()}, used + up_blocks
 
     def hide_observations(
         self, rate: float, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor
