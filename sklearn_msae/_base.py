@@ -461,7 +461,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         >>> X, _ = load_basic_motions(split="train", return_type="numpy3D")
         >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0).fit(X)
         >>> embedder.transform(X[:5]).shape
-        (5, 120)
+        (5, 176)
         >>> embedder.get_feature_names_out()[:2].tolist()
         ['himaeembedder0', 'himaeembedder1']
         """
@@ -761,7 +761,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ...     session = onnxruntime.InferenceSession(path)
         ...     features = session.run(None, {"X": X[:5]})[0]
         >>> features.shape
-        (5, 120)
+        (5, 176)
         >>> bool(np.allclose(features, embedder.transform(X[:5]), atol=1e-4))
         True
         """

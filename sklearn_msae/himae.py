@@ -98,9 +98,11 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         the encoder's levels (padding kept out of it as out of the encoder's).
         Transform-only. The default departs from the paper, which reads the encoder
         alone: over three pretraining seeds on the nine training splits of
-        ``select_defaults.py`` it scored 0.796 / 0.803 (complete / 30 % of the steps
-        dropped) against 0.796 / 0.790 for the encoder alone (RacketSports 0.920 / 0.932
-        against 0.905 / 0.923; ``benchmarks/results/select_defaults.md``).
+        ``select_defaults.py`` (5-fold CV, ``layer="all"``) it scored 0.796 / 0.801
+        (complete / 30 % of the steps dropped) against 0.796 / 0.790 for the encoder
+        alone (RacketSports 0.918 against 0.905 complete, FingerMovements 0.532 against
+        0.513 dropped; ``benchmarks/results/select_defaults.md``).
+        ``HiMAEEmbedder.paper()`` sets it to False.
     size : {"auto", "tiny", "small", "wide", "base"}, default="auto"
         Encoder widths preset: tiny (8, 16, 32, 64), small (16, 32, 64, 128; 309,889
         parameters for one channel), wide (32, 64, 128, 256; 1,235,201), base (16, ...,
@@ -181,9 +183,11 @@ class HiMAEEmbedder(BaseMAEEmbedder):
     >>> from sklearn_msae import HiMAEEmbedder
     >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
     >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0).fit(X)
-    >>> embedder.transform(X).shape  # every level: 8 + 16 + 32 + 64
-    (40, 120)
+    >>> embedder.transform(X).shape  # every level: 8 + 16 + 32 + 64; the decoder's 8 + 16 + 32
+    (40, 176)
     >>> embedder.set_params(layer=1, pooling="meanmax").transform(X).shape
+    (40, 32)
+    >>> embedder.set_params(include_decoder=False).transform(X).shape  # the paper's: the encoder alone
     (40, 16)
     """
 

@@ -969,7 +969,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
     ... ).fit(X)
     >>> Z = model.transform(X)
     >>> Z.shape, Z.index.names
-    ((24, 120), FrozenList(['subject', 'start']))
+    ((24, 176), FrozenList(['subject', 'start']))
     >>> daily = model.set_params(aggregate="1D").transform(X)   # noon to noon: two calendar days
     >>> daily.shape, daily["observed_fraction"].tolist()
     ((4, 121), [1.0, 1.0, 1.0, 1.0])

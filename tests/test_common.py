@@ -103,7 +103,7 @@ def test_sktime_compatible(adapter_class, test_name):
 @pytest.mark.parametrize(
     ("Embedder", "expected"),
     [
-        (HiMAEEmbedder, {"layer": -1, "gap_fill": "zero", "size": "base", "stretch_to": None}),
+        (HiMAEEmbedder, {"layer": -1, "include_decoder": False, "gap_fill": "zero", "size": "base", "stretch_to": None}),
         (AIMEmbedder, {"pooling": "mean", "gap_fill": "zero", "value_dropout": 0.0}),
         (RoMAEEmbedder, {"size": "tiny", "pooling": "cls", "decoder_embed_dim": None, "decoder_depth": None,
                          "decoder_num_heads": None, "max_steps": None}),

@@ -149,7 +149,8 @@ def test_freeze_keeps_every_encoder_weight_and_batchnorm_statistic(basic_motions
     state = tuned.net_.module_.backbone.state_dict()
     changed = {name for name, tensor in state.items() if not torch.equal(tensor.cpu(), pretrained[name].cpu())}
     assert "encoder.0.reduce.0.weight" in changed and "encoder.0.reduce.1.running_mean" in changed
-    assert not any(name.startswith(("decoder.", "head.")) for name in changed)  # embed never uses them
+    # embed reads every up-block (include_decoder, layer="all"), never the reconstruction head
+    assert "decoder.1.fuse.0.weight" in changed and not any(name.startswith("head.") for name in changed)
 
 
 def test_the_users_fitted_embedder_is_not_modified(basic_motions, aim):
@@ -192,8 +193,14 @@ def test_layer_decay_sets_a_learning_rate_per_block():
             {"token_embed.": 1 / 4, "cls_token": 1 / 4, "encoder.blocks.0.": 1 / 2},
         ),
         (
-            HiMAEEmbedder(channels=(4, 8, 16), layer=2, **fast),  # level 2: the third level is unused
+            # level 2, the encoder alone: the third level is unused
+            HiMAEEmbedder(channels=(4, 8, 16), layer=2, include_decoder=False, **fast),
             {"encoder.0.": 1 / 4, "encoder.1.": 1 / 2},
+        ),
+        (
+            # with the decoder's level 2: every level, then the up-block from the bottleneck (the last block)
+            HiMAEEmbedder(channels=(4, 8, 16), layer=2, **fast),
+            {"encoder.0.": 1 / 16, "encoder.1.": 1 / 8, "encoder.2.": 1 / 4, "decoder.0.": 1 / 2},
         ),
     ]
     for embedder, expected in cases:

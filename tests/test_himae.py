@@ -52,13 +52,19 @@ def test_changing_transform_only_parameters_needs_no_refit(basic_motions):
     X_train = basic_motions[0]
     embedder = HiMAEEmbedder(**TINY, stretch_to=None).fit(X_train)  # on the series' own 100 steps
     widths = (8, 16, 32, 64)
-    for layer, width in zip([1, 2, 3, 4, -1, -4], [*widths, widths[-1], widths[0]]):
+    # a level's encoder width, and the decoder's up-block at that resolution (none at the bottleneck)
+    for layer, width in zip([1, 2, 3, 4, -1, -4], [16, 32, 64, 64, 64, 16]):
         assert embedder.set_params(layer=layer).transform(X_train[:3]).shape == (3, width)
-    assert embedder.set_params(layer="all", pooling="meanmax").transform(X_train[:3]).shape == (3, 2 * sum(widths))
+    all_levels = sum(widths) + sum(widths[:-1])
+    assert embedder.set_params(layer="all", pooling="meanmax").transform(X_train[:3]).shape == (3, 2 * all_levels)
     names = embedder.get_feature_names_out()
-    assert len(names) == 2 * sum(widths) and names[0] == "himaeembedder0"
+    assert len(names) == 2 * all_levels and names[0] == "himaeembedder0"
+    encoder = embedder.set_params(include_decoder=False).transform(X_train[:3])
+    assert encoder.shape == (3, 2 * sum(widths)) and len(embedder.get_feature_names_out()) == 2 * sum(widths)
     flat = embedder.set_params(layer=2, pooling="flatten").transform(X_train[:3])
     assert flat.shape == (3, 16 * 25)  # length 100 -> 50 -> 25 positions at level 2
+    flat = embedder.set_params(include_decoder=True).transform(X_train[:3])
+    assert flat.shape == (3, 2 * 16 * 25)  # and the decoder's 16 x 25
 
 
 def test_same_random_state_gives_identical_embeddings(basic_motions):
@@ -204,8 +210,8 @@ def test_flatten_pooling_reads_the_stretched_length(basic_motions):
     X = basic_motions[0][:8]
     embedder = HiMAEEmbedder(size="tiny", max_epochs=1, random_state=0, layer=1, pooling="flatten").fit(X)
     assert embedder.n_timepoints_ == 128  # 100 steps stretched (stretch_to=128)
-    # level 1: 8 channels x 65 positions (128 steps padded to 130, halved)
-    assert embedder.transform(X[:2, :, :60]).shape == embedder.transform(X[:2]).shape == (2, 8 * 65)
+    # level 1: 8 channels x 65 positions (128 steps padded to 130, halved), the encoder's and the decoder's
+    assert embedder.transform(X[:2, :, :60]).shape == embedder.transform(X[:2]).shape == (2, 2 * 8 * 65)
     with pytest.raises(ValueError, match="pooling='flatten' needs series of the fitted length 128; got 150"):
         embedder.transform(np.concatenate([X[:2], X[:2, :, :50]], axis=2))
 
@@ -220,9 +226,12 @@ def test_auto_size_follows_the_length_of_the_training_series(basic_motions, tmp_
     X_short, _ = load_italy_power_demand(split="train", return_type="numpy3D")  # 24 steps
     assert X_short.shape[-1] < AUTO_SHORT_SERIES <= basic_motions[0].shape[-1]
     short = clone(embedder).fit(X_short)
-    assert short.n_levels == 2 and short.transform(X_short).shape == (len(X_short), sum(AUTO_SHORT_WIDTHS))
+    # every level's encoder width, and the decoder's at every level but the bottleneck
+    n_short = sum(AUTO_SHORT_WIDTHS) + AUTO_SHORT_WIDTHS[0]
+    assert short.n_levels == 2 and short.transform(X_short).shape == (len(X_short), n_short)
     long = clone(embedder).fit(basic_motions[0][:8])
-    assert long.n_levels == 4 and long.transform(basic_motions[0][:3]).shape == (3, sum(SIZES["wide"]))
+    n_long = sum(SIZES["wide"]) + sum(SIZES["wide"][:-1])
+    assert long.n_levels == 4 and long.transform(basic_motions[0][:3]).shape == (3, n_long)
     # a layer beyond the depth the data chose is named at fit
     with pytest.raises(ValueError, match="layer=3 is out of range: this network has 2 levels"):
         clone(embedder).set_params(layer=3).fit(X_short)

@@ -240,6 +240,19 @@ def test_a_folder_saved_before_value_dropout_and_stretch_to_loads_as_it_was_trai
     assert_same_outputs(loaded, outputs(embedder, X), X)
 
 
+def test_a_himae_folder_saved_before_include_decoder_embeds_the_encoder_alone_as_it_did(X, tmp_path):
+    """Folders saved before HiMAE read the decoder lack ``include_decoder``: they read as False, their readout."""
+    embedder = make("HiMAEEmbedder", include_decoder=False).fit(X)
+    embedder.save_pretrained(tmp_path)
+    edit_config(tmp_path, lambda config: config["params"].pop("include_decoder"))
+    loaded = HiMAEEmbedder.from_pretrained(tmp_path)
+    assert loaded.include_decoder is False
+    assert_same_outputs(loaded, outputs(embedder, X), X)
+    # the decoder's levels follow the encoder's: the saved network embeds with them too, without a refit
+    with_decoder = loaded.set_params(include_decoder=True).transform(X)
+    np.testing.assert_array_equal(with_decoder[:, : embedder.transform(X).shape[1]], embedder.transform(X))
+
+
 @pytest.mark.parametrize(
     "name, value, match",
     [

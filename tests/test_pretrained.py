@@ -78,7 +78,7 @@ def test_from_pretrained_then_set_params_is_the_documented_start(saved, basic_mo
     _, path = saved
     template = HiMAEEmbedder.from_pretrained(path).set_params(pretrained=path, layer=2)
     embedder = clone(template).fit(basic_motions[0])
-    assert embedder.transform(basic_motions[0]).shape == (40, 16)
+    assert embedder.transform(basic_motions[0]).shape == (40, 2 * 16)  # level 2: the encoder's 16 and the decoder's
 
 
 def test_pretrained_errors_name_the_parameter(saved, basic_motions, tmp_path):

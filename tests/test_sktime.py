@@ -68,7 +68,7 @@ def test_fit_passes_the_parameters_to_a_fresh_embedder(basic_motions_frames):
     features = adapter.fit_transform(X_train)
     assert isinstance(adapter.embedder_, HiMAEEmbedder)
     assert adapter.embedder_.get_params() == adapter.get_params()
-    assert features.shape == (40, 8)  # meanmax of the 4 channels of level 1
+    assert features.shape == (40, 16)  # meanmax of the 4 channels of level 1, the encoder's and the decoder's
     assert list(features.columns) == list(adapter.embedder_.get_feature_names_out())
 
 

@@ -40,7 +40,7 @@ def test_memmap_store_and_array_stream_identically(motions_on_disk):
         HiMAEEmbedder(**FAST).fit(store),
     ]
     embeddings = [fit.transform(X) for fit in fits]
-    assert embeddings[0].shape == (40, 120)
+    assert embeddings[0].shape == (40, 176)
     for embedding in embeddings[1:]:  # same data, same chunks, same seed: the same network
         np.testing.assert_array_equal(embedding, embeddings[0])
     np.testing.assert_array_equal(fits[2].transform(store), embeddings[0])  # transform reads a store in batches

@@ -50,7 +50,7 @@ class HiMAETransformer(BaseEmbedderTransformer):
     >>> X_train, y_train = load_uea("BasicMotions", split="train", return_type="pd-multiindex")
     >>> transformer = HiMAETransformer(size="tiny", max_epochs=2, random_state=0)
     >>> transformer.fit_transform(X_train).shape
-    (40, 120)
+    (40, 176)
     >>> classifier = transformer * LogisticRegression(max_iter=1000)
     >>> classifier.fit(X_train, y_train).predict(X_train).shape
     (40,)

@@ -130,15 +130,46 @@ def test_embed_pools_only_positions_of_the_real_series():
     assert flat.shape == (2, 8 * 16)
 
 
-def test_embedding_does_not_depend_on_the_batch_padding():
+@pytest.mark.parametrize("decoder", [False, True])
+def test_embedding_does_not_depend_on_the_batch_padding(decoder):
     torch.manual_seed(0)
     model = HiMAE(in_channels=2, channels=(4, 8, 16)).eval()
     short = torch.randn(1, 2, 23)
     padded = torch.cat([short, torch.zeros(1, 2, 41)], dim=-1)  # same series in a batch padded to 64
+    kwargs = {"levels": (0, 1, 2), "pooling": "meanmax", "decoder": decoder}
     with torch.no_grad():
-        alone = model.embed(short, short != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
-        in_batch = model.embed(padded, padded != 0, torch.tensor([23]), levels=(0, 1, 2), pooling="meanmax")
+        alone = model.embed(short, short != 0, torch.tensor([23]), **kwargs)
+        in_batch = model.embed(padded, padded != 0, torch.tensor([23]), **kwargs)
     torch.testing.assert_close(in_batch, alone)
+    assert alone.shape == (1, 2 * (4 + 8 + 16 + (4 + 8 if decoder else 0)))
+
+
+def test_the_decoder_readout_pools_the_up_blocks_after_the_encoder_levels():
+    torch.manual_seed(0)
+    model = HiMAE(in_channels=1, channels=(4, 8, 16)).eval()
+    x, lengths = torch.randn(2, 1, 64), torch.full((2,), 64)
+    with torch.no_grad():
+        levels = model.forward_encoder(x, lengths)
+        up_1 = model.decoder[0](levels[2], levels[1])  # (2, 8, 16): level 1's resolution, as pretraining decodes
+        up_0 = model.decoder[1](up_1, levels[0])  # (2, 4, 32)
+        got = model.embed(x, x != 0, lengths, levels=(0, 1, 2), decoder=True)
+        finest = model.embed(x, x != 0, lengths, levels=(0,), decoder=True)
+        bottleneck = model.embed(x, x != 0, lengths, levels=(2,), decoder=True)
+    expected = [levels[0].mean(-1), levels[1].mean(-1), levels[2].mean(-1), up_0.mean(-1), up_1.mean(-1)]
+    torch.testing.assert_close(got, torch.cat(expected, dim=1))
+    torch.testing.assert_close(finest, torch.cat([levels[0].mean(-1), up_0.mean(-1)], dim=1))
+    torch.testing.assert_close(bottleneck, levels[2].mean(-1))  # no up-block at the bottleneck
+
+
+def test_layer_ids_number_the_up_blocks_the_decoder_readout_runs():
+    model = HiMAE(in_channels=1, channels=(4, 8, 16))
+    ids, n_blocks = model.layer_ids(levels=(1,))
+    assert n_blocks == 2 and ids["encoder.1.reduce.0.weight"] == 2 and ids["encoder.2.reduce.0.weight"] is None
+    assert ids["decoder.0.up.weight"] is None and ids["head.weight"] is None
+    ids, n_blocks = model.layer_ids(levels=(1,), decoder=True)
+    # every encoder level, then the up-block of level 1 (the deepest first); the finer one and the head unused
+    assert n_blocks == 4 and ids["encoder.2.reduce.0.weight"] == 3
+    assert ids["decoder.0.up.weight"] == 4 and ids["decoder.1.up.weight"] is None and ids["head.weight"] is None
 
 
 def test_embedding_of_a_shallow_level_runs_only_the_levels_it_needs():
