@@ -157,7 +157,7 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         --------
         >>> from sklearn_msae import HiMAEEmbedder
         >>> HiMAEEmbedder.paper_params
-        {'layer': -1, 'gap_fill': 'zero', 'size': 'base', 'stretch_to': None}
+        {'layer': -1, 'include_decoder': False, 'gap_fill': 'zero', 'size': 'base', 'stretch_to': None}
         >>> embedder = HiMAEEmbedder.paper(max_epochs=5)
         >>> embedder.layer, embedder.gap_fill, embedder.max_epochs
         (-1, 'zero', 5)
@@ -670,8 +670,8 @@ class BaseMAEEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ...     finest = HiMAEEmbedder.from_pretrained(folder, layer=1)  # a transform-only override
         >>> bool(np.array_equal(loaded.transform(X), embedder.transform(X)))
         True
-        >>> finest.transform(X).shape
-        (40, 8)
+        >>> finest.transform(X).shape  # level 1: the encoder's 8 channels and the decoder's
+        (40, 16)
         """
         shipped, path = is_shipped(path), checkpoint_folder(path)
         config = _read_config(cls, path)

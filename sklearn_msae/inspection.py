@@ -59,8 +59,8 @@ def resolution_profile(embedder, X, y, *, probe=None, cv=None, layers=None, verb
     >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
     >>> embedder = HiMAEEmbedder(size="tiny", max_epochs=2, random_state=0)
     >>> profile = resolution_profile(embedder, X, y, cv=2)
-    >>> profile.groupby("layer")["n_features"].first().tolist()
-    [8, 16, 32, 64]
+    >>> profile.groupby("layer")["n_features"].first().tolist()  # the encoder's and the decoder's, none at the bottleneck
+    [16, 32, 64, 64]
     """
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)) if probe is None else probe
     y = np.asarray(y)

@@ -972,7 +972,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
     ((24, 176), FrozenList(['subject', 'start']))
     >>> daily = model.set_params(aggregate="1D").transform(X)   # noon to noon: two calendar days
     >>> daily.shape, daily["observed_fraction"].tolist()
-    ((4, 121), [1.0, 1.0, 1.0, 1.0])
+    ((4, 177), [1.0, 1.0, 1.0, 1.0])
     """
 
     _parameter_constraints: dict = {
@@ -1080,7 +1080,7 @@ class RecordingEmbedder(TransformerMixin, BaseEstimator):
         --------
         {six_hours}
         >>> model.set_params(aggregate="1D").fit(X).get_feature_names_out()[-2:].tolist()
-        ['himaeembedder119', 'observed_fraction']
+        ['himaeembedder175', 'observed_fraction']
         """
         check_is_fitted(self)
         names = self._window_features()

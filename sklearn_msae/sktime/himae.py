@@ -84,7 +84,7 @@ class HiMAETransformer(BaseEmbedderTransformer):
         >>> X, _ = load_uea("BasicMotions", split="train")
         >>> X = X[:10, :, :50]  # a small panel keeps the example fast
         >>> [HiMAETransformer(**params).fit_transform(X).shape for params in HiMAETransformer.get_test_params()]
-        [(10, 12), (10, 8)]
+        [(10, 16), (10, 8)]
         """
         fast = {"max_epochs": 1, "batch_size": 16, "random_state": 0}
         return [
