@@ -253,6 +253,10 @@ def test_peers_summarises_todays_defaults_on_the_sets_each_ran_beside_the_peers_
     # the gaps' cost over the sets run both ways: s1 alone for HiMAE
     assert "| himae@v1 | 1 | 0.800 | 0.950 | -0.150 |" in lines
     assert peers.current_summary(results, {"romae": "v1"}) == []  # no current default has run
+    # a transform-only variant loaded v1's pretrainings from the cache: its fit is v1's, not the cache's 0.1 s
+    cached = results[results["variant"] == "v1"].assign(variant="v2", fit_s=0.1)
+    lines = peers.current_summary(pd.concat([results, cached]), {"himae": "v2"}, pretrained_by={"v2": "v1"})
+    assert "| himae@v2 | 2 | 0.850 | 1.75 | 0.750 | 1 / 1 / 0 | 0.700 | 1 / 0 / 1 | 60.0 | 150.0 |" in lines
     complete_only = peers.current_summary(results[results["missing_rate"] == 0.0], {"himae": "v1"})
     assert "### 0% dropped (mean rank over the 2 sets every row has run)" in complete_only
     assert not any("cost of the gaps" in line for line in complete_only)
