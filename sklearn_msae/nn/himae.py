@@ -67,9 +67,9 @@ class UpBlock(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, skip: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
-        """``keep`` (B, 1, T_skip), given when embedding: positions past the series are zeroed after every
-        layer, as `DownBlock` does, so that no padding reaches the positions inside; pretraining reconstructs
-        from the unmasked block (``keep=None``)."""
+        """``keep`` (B, 1, T_skip), given when embedding: positions past the series are zeroed before every
+        convolution and in the output, as `DownBlock` does, so that no padding reaches the positions inside;
+        pretraining reconstructs through the unmasked block (``keep=None``)."""
         x = self.up(x)[..., : skip.shape[-1]]  # (B, C_out, 2 T) cropped to the skip's length
         h = torch.cat([x, skip], dim=1)  # (B, 2 C_out, T_skip)
         if keep is None:
