@@ -156,12 +156,24 @@ class HiMAE(nn.Module):
             levels.append(x)
         return levels
 
+    def forward_up(
+        self, levels: list[torch.Tensor], lengths: torch.Tensor | None = None, finest: int = 0
+    ) -> dict[int, torch.Tensor]:
+        """The decoder's activation at each level's resolution, climbing from the bottleneck (the encoder's own,
+        ``levels[-1]``) down to level ``finest``: ``{level: (B, channels[level], T_level)}``.
+
+        ``lengths``, given when embedding, keeps the positions past each series at 0 (`UpBlock`'s ``keep``).
+        """
+        up = {len(levels) - 1: levels[-1]}
+        for level in range(len(levels) - 2, finest - 1, -1):
+            skip = levels[level]
+            keep = None if lengths is None else inside_series(lengths, 2 ** (level + 1), skip.shape[-1])  # (B, 1, T_l)
+            up[level] = self.decoder[len(levels) - 2 - level](up[level + 1], skip, keep)
+        return up
+
     def forward_decoder(self, levels: list[torch.Tensor], length: int) -> torch.Tensor:
         """Reconstruction (B, C, length) in [-1, 1] from the encoder levels."""
-        x = levels[-1]
-        for block, skip in zip(self.decoder, levels[-2::-1]):
-            x = block(x, skip)
-        x = torch.tanh(self.head(x))  # (B, C, 2 * ceil(T / 2))
+        x = torch.tanh(self.head(self.forward_up(levels)[0]))  # (B, C, 2 * ceil(T / 2))
         if x.shape[-1] != length:
             x = F.interpolate(x, size=length, mode="linear", align_corners=False)
         return x
@@ -229,14 +241,9 @@ class HiMAE(nn.Module):
             return parts
 
         parts = [part for level in levels for part in pooled(activations[level], level)]
-        if decoder and min(levels) < n_levels - 1:
-            up = {}  # level -> the up-block's activation (B, C_l, T_l), from the bottleneck down to the finest chosen
-            h = activations[-1]
-            for level in range(n_levels - 2, min(levels) - 1, -1):
-                skip = activations[level]
-                keep = inside_series(lengths, 2 ** (level + 1), skip.shape[-1])  # (B, 1, T_l)
-                h = up[level] = self.decoder[n_levels - 2 - level](h, skip, keep)
-            parts += [part for level in levels if level in up for part in pooled(up[level], level)]
+        if decoder:
+            up = self.forward_up(activations, lengths, finest=min(levels))
+            parts += [part for level in levels if level < n_levels - 1 for part in pooled(up[level], level)]
         return torch.cat(parts, dim=1)
 
     def reconstruct(self, x: torch.Tensor, observed: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
