@@ -43,6 +43,8 @@ MISSING_RATES = [0.0]
 STARTS = {
     "checkpoint": lambda: HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu"),
     "himae": lambda: HiMAEEmbedder(device="cpu", random_state=0),
+    # the same pretraining, fine-tuned through the encoder's levels alone (the readout before include_decoder)
+    "himae-encoder": lambda: HiMAEEmbedder(device="cpu", random_state=0, include_decoder=False),
 }
 #: Candidate name -> MAEClassifier parameters.
 CANDIDATES = {
@@ -62,7 +64,7 @@ def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, quic
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
     embedder = STARTS[start]()
-    if start == "himae":
+    if start != "checkpoint":
         # pretrained once per set (cached across candidates): the folds fine-tune it, as peers.py's himae-ft does
         embedder.set_params(memory=str(cache_dir), **(QUICK["himae"] if quick else {})).fit(X)
     params = {**CANDIDATES[candidate], **(QUICK["params"] if quick else {})}
