@@ -3,13 +3,15 @@
 For every candidate (a set of `MAEClassifier` parameters), on every data set and missing
 rate: stratified k-fold cross-validation on the training split. In each fold the
 embedder (``--starts``: the shipped checkpoint, whose ``fit`` learns only the scaling, or
-HiMAE's defaults pretrained once on the whole training split without labels, seed 0) is
-fine-tuned on the fold's training part and scored on its held-out part. The test splits
-are never read.
+HiMAE pretrained once on the whole training split without labels) is fine-tuned on the
+fold's training part and scored on its held-out part. ``--seeds`` repeats the pretraining
+and the fine-tuning with another seed (the gaps and the folds stay seed 0's). The test
+splits are never read.
 
-Resumable: every (data set, missing rate, start, candidate) is a row of
+Resumable: every (data set, missing rate, start, candidate, seed) is a row of
 ``<output-dir>/select_finetune.csv``; ``select_finetune.md`` ranks the candidates by their
-mean over the sets every candidate ran, per start and missing rate.
+mean over the sets every candidate ran (a set's score: its mean over the seeds run), per
+start and missing rate.
 
 Run ``nice python benchmarks/select_finetune.py --n-jobs 2``; ``--quick``: BasicMotions,
 one epoch of fine-tuning.
@@ -40,11 +42,13 @@ DATASETS = [
     "FingerMovements", "ArticularyWordRecognition", "LSST",
 ]
 MISSING_RATES = [0.0]
+#: Start name -> the embedder for a seed (the checkpoint's fit learns only the scaling: the seed changes nothing)
 STARTS = {
-    "checkpoint": lambda: HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu"),
-    "himae": lambda: HiMAEEmbedder(device="cpu", random_state=0),
-    # the same pretraining, fine-tuned through the encoder's levels alone (the readout before include_decoder)
-    "himae-encoder": lambda: HiMAEEmbedder(device="cpu", random_state=0, include_decoder=False),
+    "checkpoint": lambda seed: HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu"),
+    "himae": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed),
+    # the same pretraining fine-tuned through the encoder's levels alone, or through the decoder's up-blocks too
+    "himae-encoder": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed, include_decoder=False),
+    "himae-decoder": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed, include_decoder=True),
 }
 #: Candidate name -> MAEClassifier parameters.
 CANDIDATES = {
@@ -54,16 +58,16 @@ CANDIDATES = {
     "lr-1e-4": {"lr": 1e-4},
 }
 QUICK = {"datasets": ["BasicMotions"], "params": {"max_epochs": 1}, "himae": {"size": "tiny", "max_epochs": 1}}
-KEY = ["dataset", "missing_rate", "start", "candidate"]
+KEY = ["dataset", "missing_rate", "start", "candidate", "seed"]
 COLUMNS = [*KEY, "folds", "cv_accuracy", "fit_s"]
 
 
-def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, quick: bool, threads: int,
+def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, seed: int, quick: bool, threads: int,
              n_folds: int, cache_dir: Path) -> list[dict]:
     """The cross-validated accuracy of one candidate on one training split."""
     torch.set_num_threads(threads)
     X, y = load_uea(dataset, split="train", missing_rate=missing_rate, random_state=0)
-    embedder = STARTS[start]()
+    embedder = STARTS[start](seed)
     if start != "checkpoint":
         # pretrained once per set (cached across candidates): the folds fine-tune it, as peers.py's himae-ft does
         embedder.set_params(memory=str(cache_dir), **(QUICK["himae"] if quick else {})).fit(X)
@@ -73,10 +77,10 @@ def run_cell(dataset: str, missing_rate: float, start: str, candidate: str, quic
     for train, test in folds.split(X, y):
         fold_start = time.perf_counter()
         # MAEClassifier learns a shipped checkpoint's scaling on the fold itself; a pretrained HiMAE keeps its network
-        classifier = MAEClassifier(embedder, device="cpu", random_state=0, **params).fit(X[train], y[train])
+        classifier = MAEClassifier(embedder, device="cpu", random_state=seed, **params).fit(X[train], y[train])
         fit_s += time.perf_counter() - fold_start
         scores.append(float(np.mean(classifier.predict(X[test]) == y[test])))
-    return [{"dataset": dataset, "missing_rate": missing_rate, "start": start, "candidate": candidate,
+    return [{"dataset": dataset, "missing_rate": missing_rate, "start": start, "candidate": candidate, "seed": seed,
              "folds": len(scores), "cv_accuracy": float(np.mean(scores)), "fit_s": fit_s / len(scores)}]
 
 
@@ -87,14 +91,16 @@ def report(results: pd.DataFrame) -> str:
         f"Versions: {versions()}. Machine: {machine()}.",
         "",
         "Stratified k-fold CV accuracy of `MAEClassifier` on the training split (`--folds`, fewer where a class has "
-        "fewer series), fine-tuned from the start named, seed 0; mean over the sets every candidate ran. Protocol: "
+        "fewer series), fine-tuned from the start named; a set's score is its mean over the seeds run, a candidate's the "
+        "mean over the sets every candidate ran. Protocol: "
         "`benchmarks/select_finetune.py`.",
         "",
     ]
     for (start, rate), block in results.groupby(["start", "missing_rate"]):
         table = block.pivot_table(index="dataset", columns="candidate", values="cv_accuracy")
         complete = table.dropna()
-        lines += [f"## From {start}, {rate:.0%} dropped ({len(complete)} sets with every candidate)", "",
+        seeds = ", ".join(str(seed) for seed in sorted(block["seed"].unique()))
+        lines += [f"## From {start}, {rate:.0%} dropped ({len(complete)} sets with every candidate; seeds {seeds})", "",
                   "| candidate | mean CV accuracy |", "|---|---|"]
         lines += [f"| {c} | {v:.3f} |" for c, v in complete.mean().sort_values(ascending=False).items()]
         lines += ["", "| data set | " + " | ".join(table.columns) + " |", "|---|" + "---|" * len(table.columns)]
@@ -112,6 +118,7 @@ def main(argv=None) -> int:
     parser.add_argument("--missing-rates", nargs="+", type=float, default=MISSING_RATES)
     parser.add_argument("--starts", nargs="+", choices=list(STARTS), default=["checkpoint"])
     parser.add_argument("--candidates", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="pretraining and fine-tuning seeds")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
@@ -121,8 +128,8 @@ def main(argv=None) -> int:
     datasets = args.datasets or (QUICK["datasets"] if args.quick else DATASETS)
     csv_path, md_path = output_paths("select_finetune", args.output_dir, args.quick)
     done = written_cells(csv_path, COLUMNS, KEY)
-    cells = [(dataset, float(rate), start, candidate) for rate in args.missing_rates for start in args.starts
-             for dataset in datasets for candidate in args.candidates]
+    cells = [(dataset, float(rate), start, candidate, seed) for rate in args.missing_rates for start in args.starts
+             for seed in args.seeds for dataset in datasets for candidate in args.candidates]
     failures = run_cells(
         run_cell, cells, done, (args.quick, share_threads(args.n_jobs), args.folds, args.cache_dir), csv_path, COLUMNS,
         args.n_jobs, describe=lambda row: f"{row['cv_accuracy']:.3f} ({row['folds']} folds)",

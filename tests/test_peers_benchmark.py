@@ -178,27 +178,35 @@ def test_level_balanced_features_give_every_level_the_same_share_of_the_variance
     np.testing.assert_allclose(shares, expected, rtol=1e-4)
 
 
-def test_select_finetune_quick_run_scores_every_candidate_from_both_starts(benchmark_script, monkeypatch, tmp_path):
+def test_select_finetune_quick_run_scores_every_candidate_from_both_starts_and_seeds(
+    benchmark_script, monkeypatch, tmp_path
+):
     select = benchmark_script("select_finetune")
-    fitted = []  # (start, the parameters of every fold's classifier)
+    fitted = []  # (start, seed, the parameters of every fold's classifier)
 
     class RecordingClassifier(select.MAEClassifier):
         def fit(self, X, y):
-            start = "checkpoint" if self.embedder.pretrained == select.CHECKPOINT else "himae"
-            fitted.append((start, {name: self.get_params()[name] for name in ("layer_decay", "lr", "max_epochs")}))
+            embedder = self.embedder
+            start = "checkpoint" if embedder.pretrained == select.CHECKPOINT else f"himae-{embedder.include_decoder}"
+            params = {name: self.get_params()[name] for name in ("layer_decay", "lr", "max_epochs")}
+            fitted.append((start, self.random_state, params))
             return super().fit(X, y)
 
     monkeypatch.setattr(select, "MAEClassifier", RecordingClassifier)
-    argv = ["--quick", "--output-dir", str(tmp_path), "--starts", "checkpoint", "himae", "--cache-dir", str(tmp_path)]
+    argv = ["--quick", "--output-dir", str(tmp_path), "--starts", "checkpoint", "himae-encoder", "--seeds", "0", "1",
+            "--cache-dir", str(tmp_path)]  # fmt: skip
     assert select.main(argv) == 0
-    # every candidate's parameters reach the classifier of each of its three folds, from both starts
+    # every candidate's parameters reach the classifier of each of its three folds, from both starts and seeds
     defaults = {"layer_decay": None, "lr": 1e-3, "max_epochs": 1}
-    expected = [(start, {**defaults, **params}) for start in select.STARTS for params in select.CANDIDATES.values()]
+    expected = [(start, seed, {**defaults, **params}) for start in ("checkpoint", "himae-False") for seed in (0, 1)
+                for params in select.CANDIDATES.values()]  # fmt: skip
     assert sorted(map(str, fitted)) == sorted(map(str, expected * 3))
     rows = pd.read_csv(tmp_path / "select_finetune.csv")
-    assert set(zip(rows["start"], rows["candidate"])) == {(s, c) for s in select.STARTS for c in select.CANDIDATES}
+    cells = {(s, c, seed) for s in ("checkpoint", "himae-encoder") for c in select.CANDIDATES for seed in (0, 1)}
+    assert set(zip(rows["start"], rows["candidate"], rows["seed"])) == cells
     assert (rows["folds"] == 3).all() and rows["cv_accuracy"].between(0, 1).all()
-    assert "## From checkpoint, 0% dropped (1 sets with every candidate)" in (tmp_path / "select_finetune.md").read_text()
+    report = (tmp_path / "select_finetune.md").read_text()
+    assert "## From checkpoint, 0% dropped (1 sets with every candidate; seeds 0, 1)" in report
 
 
 def test_missingness_removes_whole_steps_in_every_channel(benchmark_script, basic_motions):
