@@ -109,6 +109,12 @@ def report(results: pd.DataFrame) -> str:
         fit = block[block["dataset"].isin(complete.index)].groupby("candidate")["fit_s"].median()
         lines += ["", "Median fine-tuning time per fold over those sets (s): "
                   + ", ".join(f"{c} {v:.0f}" for c, v in fit.items()), ""]
+    for (rate, candidate), block in results.groupby(["missing_rate", "candidate"]):
+        table = block.pivot_table(index="dataset", columns="start", values="cv_accuracy").dropna()
+        if table.shape[1] > 1:
+            lines += [f"## The starts compared: {candidate}, {rate:.0%} dropped ({len(table)} sets every start ran)", "",
+                      "| start | mean CV accuracy |", "|---|---|"]
+            lines += [f"| {s} | {v:.3f} |" for s, v in table.mean().sort_values(ascending=False).items()] + [""]
     return "\n".join(lines)
 
 

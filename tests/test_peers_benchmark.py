@@ -207,6 +207,7 @@ def test_select_finetune_quick_run_scores_every_candidate_from_both_starts_and_s
     assert (rows["folds"] == 3).all() and rows["cv_accuracy"].between(0, 1).all()
     report = (tmp_path / "select_finetune.md").read_text()
     assert "## From checkpoint, 0% dropped (1 sets with every candidate; seeds 0, 1)" in report
+    assert "## The starts compared: lr-1e-4, 0% dropped (1 sets every start ran)" in report
 
 
 def test_missingness_removes_whole_steps_in_every_channel(benchmark_script, basic_motions):
