@@ -101,8 +101,11 @@ class HiMAEEmbedder(BaseMAEEmbedder):
         ``select_defaults.py`` (5-fold CV, ``layer="all"``) it scored 0.796 / 0.801
         (complete / 30 % of the steps dropped) against 0.796 / 0.790 for the encoder
         alone (RacketSports 0.918 against 0.905 complete, FingerMovements 0.532 against
-        0.513 dropped; ``benchmarks/results/select_defaults.md``).
-        ``HiMAEEmbedder.paper()`` sets it to False.
+        0.513 dropped; ``benchmarks/results/select_defaults.md``). `MAEClassifier`
+        fine-tunes the up-blocks it reads: fine-tuned, 3-fold CV on ten training splits
+        over three seeds scored 0.716 / 0.736 against 0.721 / 0.723 for the encoder alone
+        (``benchmarks/results/select_finetune.md``). ``HiMAEEmbedder.paper()`` sets it to
+        False.
     size : {"auto", "tiny", "small", "wide", "base"}, default="auto"
         Encoder widths preset: tiny (8, 16, 32, 64), small (16, 32, 64, 128; 309,889
         parameters for one channel), wide (32, 64, 128, 256; 1,235,201), base (16, ...,
