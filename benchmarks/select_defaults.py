@@ -116,6 +116,11 @@ CANDIDATES = {
         "linear-stretch128-wide-bs16": {
             "gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128, "batch_size": 16,
         },
+        # one contiguous block hidden per series instead of scattered patches (the same 0.8 of the steps): the
+        # network must reach further than the neighbouring patch to reconstruct
+        "linear-stretch128-wide-block": {
+            "gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128, "masking": "block",
+        },
     },
     # scored before value_dropout=0.5 became the default (f7eaa84)
     "aim": {"zero": {"gap_fill": "zero", "value_dropout": 0.0}, "linear": {"gap_fill": "linear", "value_dropout": 0.0},
