@@ -117,7 +117,8 @@ CANDIDATES = {
             "gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128, "batch_size": 16,
         },
         # one contiguous block hidden per series instead of scattered patches (the same 0.8 of the steps): the
-        # network must reach further than the neighbouring patch to reconstruct
+        # network must reach further than the neighbouring patch to reconstruct. Nine sets, seed 0, decoder readout:
+        # 0.745 / 0.764 against "wide"'s 0.780 / 0.796 (RacketSports 0.888 / 0.855 against 0.920 / 0.941). Not adopted
         "linear-stretch128-wide-block": {
             "gap_fill": "linear", "channels": (32, 64, 128, 256), "stretch_to": 128, "masking": "block",
         },
