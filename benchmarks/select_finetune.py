@@ -45,8 +45,8 @@ MISSING_RATES = [0.0]
 #: Start name -> the embedder for a seed (the checkpoint's fit learns only the scaling: the seed changes nothing)
 STARTS = {
     "checkpoint": lambda seed: HiMAEEmbedder.from_pretrained(CHECKPOINT, device="cpu"),
-    "himae": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed),
-    # the same pretraining fine-tuned through the encoder's levels alone, or through the decoder's up-blocks too
+    # HiMAE's defaults pretrained on the training split, fine-tuned through the encoder's levels alone, or through
+    # the decoder's up-blocks too (the default readout); each pins include_decoder so that its rows keep their meaning
     "himae-encoder": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed, include_decoder=False),
     "himae-decoder": lambda seed: HiMAEEmbedder(device="cpu", random_state=seed, include_decoder=True),
 }
